@@ -1,0 +1,311 @@
+import { defineRule, type RuleContext } from "../src/engine/rule.js";
+import { parseArn, parseAwsPrincipal, isKnownPartition, PARTITIONS } from "../src/model/arn.js";
+import { structureIssues, suggest } from "../src/model/grammar.js";
+import { MAX_JSON_DEPTH, type Path } from "../src/model/json.js";
+import { statementLabel, type Located, type PrincipalElement, type Statement } from "../src/model/policy.js";
+
+/**
+ * Condition operators of the IAM policy language.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+ */
+export const CONDITION_OPERATORS = [
+  "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike",
+  "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals",
+  "DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals",
+  "Bool", "BinaryEquals", "IpAddress", "NotIpAddress", "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike", "Null",
+] as const;
+
+/** KMS accepts TAB, LF, CR and U+0020–U+00FF in a key policy (PutKeyPolicy `Policy` pattern in the KMS API model). */
+const OUTSIDE_KMS_CHARACTER_SET = /[^\t\n\r\u0020-\u00ff]/u;
+const MAX_CHARACTER_FINDINGS = 5;
+const POLICY_VARIABLE = /\$\{[^}]*\}/;
+const ACTION = /^[a-z0-9*?-]+:[a-z0-9*?]+$/i;
+
+export default defineRule({
+  meta: {
+    id: "invalid-policy",
+    severity: "error",
+    appliesTo: ["key-policy", "bucket-policy"],
+    needsPolicy: false,
+    description: "The document violates the policy grammar: AWS rejects it, or reads it differently than it looks.",
+    messages: {
+      notObject: "The file holds {{what}}, not a policy document: a key or bucket policy is a JSON object with \"Version\" and \"Statement\". Nothing else in this file was checked.",
+      notPolicy:
+        "The document has no \"Statement\" element, so it is not a policy: a key or bucket policy is a JSON object with \"Version\" and \"Statement\". Nothing else in this file was checked.",
+      tooDeep: "The document is nested {{depth}} levels deep; a policy is at most 6. It was not checked further.",
+      duplicateKey:
+        "Duplicate key \"{{key}}\" (first at {{first}}). JSON parsers disagree on which one wins (AWS and JSON.parse take the last), so a reviewer or another tool may read a different policy than AWS enforces. Keep one.",
+      structure: "{{message}}",
+      noStatements: "The policy has no statements: it grants nothing{{kmsNote}}.",
+      noVersion:
+        "The policy has no Version, so AWS reads it as \"2008-10-17\", in which policy variables such as ${aws:username} are plain text. Add \"Version\": \"2012-10-17\".",
+      variableOldVersion:
+        "{{value}} uses a policy variable, but the policy language version is {{version}}, in which variables are plain text. Set \"Version\": \"2012-10-17\".",
+      bothElements: "Statement {{statement}} has both {{a}} and {{b}}; AWS rejects a statement with both. Keep one.",
+      missingPrincipal:
+        "Statement {{statement}} has no Principal: every statement of a {{kindName}} must name one (AWS rejects the policy). Use the account, role or service that needs access.",
+      missingElementKms:
+        "Statement {{statement}} has no {{element}}. KMS accepts the policy, but the statement has no effect. Add {{example}}.",
+      missingElementS3: "Statement {{statement}} has no {{element}}; S3 rejects the policy (MalformedPolicy: Missing required field {{element}}).",
+      duplicateSid:
+        "Sid \"{{sid}}\" is also the Sid of statement #{{first}}. {{consequence}} Give each statement its own Sid so that findings, reviews and logs can name it.",
+      principalString: "A string Principal must be \"*\"; {{value}} is not. Write {\"AWS\": {{value}}} for an account or ARN, {\"Service\": …} for a service.",
+      awsPrincipal: "Principal {{value}} is not valid: {{reason}}.",
+      uniqueIdPrincipal:
+        "Principal {{value}} is a unique id, which AWS shows in place of a principal that was deleted. The grant reaches nobody; recreating the user or role does not restore it. Remove it or name the principal again.",
+      servicePrincipal: "Service principal {{value}} is not a service name such as \"s3.amazonaws.com\"{{reason}}.",
+      canonicalUser: "CanonicalUser {{value}} is not a 64-character hexadecimal canonical user id.",
+      action: "Action {{value}} is malformed: expected \"service:ActionName\" (wildcards * and ? allowed) or \"*\".",
+      resourceArn: "Resource {{value}} is not a valid ARN: {{reason}}.",
+      bucketResource:
+        "Resource {{value}} is not an S3 bucket or object ARN (arn:aws:s3:::bucket or arn:aws:s3:::bucket/key); S3 rejects a bucket policy whose resources are not in the bucket (MalformedPolicy: Policy has invalid resource).",
+      bucketNames:
+        "This bucket policy names {{count}} buckets ({{names}}); a bucket policy can only name its own bucket, so S3 rejects it for every bucket but one.",
+      operator: "Unknown condition operator \"{{operator}}\"{{hint}}; AWS rejects the policy.",
+      nullIfExists: "\"{{operator}}\": Null cannot be combined with IfExists; AWS rejects it. Use Null alone.",
+      boolValue: "{{operator}} takes \"true\" or \"false\", not {{value}}.",
+      numericValue: "{{operator}} compares numbers; {{value}} is not a number, so the condition never matches.",
+      dateValue: "{{operator}} compares dates; {{value}} is neither an ISO 8601 date nor epoch seconds, so the condition never matches.",
+      ipValue: "{{operator}} takes IPv4 or IPv6 addresses or CIDR ranges; {{value}} is neither, so AWS rejects the policy.",
+      characterSet:
+        "Character {{character}} (U+{{code}}) is outside the key policy character set (tab, line feed, carriage return and U+0020–U+00FF): KMS rejects the policy with MalformedPolicyDocumentException.{{more}}",
+      kindGuess: "kmslint could not tell for sure whether this is a key policy or a bucket policy ({{reason}}); it was checked as a {{kindName}}. Pass --kind to be sure.",
+    },
+  },
+  check(context) {
+    const { document } = context;
+    if (document.problem) return;
+    const value = document.value;
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      const what = Array.isArray(value) ? "a JSON array" : value === null ? "null" : `a JSON ${typeof value}`;
+      context.report({ messageId: "notObject", data: { what }, range: document.whole() });
+      return;
+    }
+    for (const duplicate of document.duplicateKeys()) {
+      context.report({
+        messageId: "duplicateKey",
+        data: { key: duplicate.key, first: `${duplicate.first.start.line}:${duplicate.first.start.column}` },
+        range: duplicate.duplicate,
+      });
+    }
+    if (document.depth > MAX_JSON_DEPTH) {
+      context.report({ messageId: "tooDeep", data: { depth: document.depth }, range: document.whole() });
+      return;
+    }
+    if (!document.policy) {
+      context.report({ messageId: "notPolicy", range: startOf(context) });
+      return;
+    }
+    for (const issue of structureIssues(value)) {
+      context.report({ messageId: "structure", data: { message: issue.message }, path: issue.path, target: issue.target, statement: statementAt(context, issue.path) });
+    }
+    if (context.kind === "key-policy") checkCharacterSet(context);
+    if (context.kindDecision && !context.kindDecision.confident) {
+      const kindName = context.kind === "key-policy" ? "key policy" : "bucket policy";
+      context.report({ messageId: "kindGuess", data: { reason: context.kindDecision.reason, kindName }, range: startOf(context), severity: "warning" });
+    }
+
+    const policy = context.policy;
+    const kms = context.kind === "key-policy";
+    if (policy.statementIsArray && policy.statements.length === 0 && Array.isArray((value as Record<string, unknown>)["Statement"])) {
+      context.report({
+        messageId: "noStatements",
+        data: { kmsNote: kms ? "; as a key policy it also locks every principal out of the key" : "" },
+        path: ["Statement"],
+        severity: "warning",
+      });
+    }
+    if (!policy.version && "Statement" in value) {
+      context.report({ messageId: "noVersion", range: startOf(context), severity: "warning" });
+    }
+    const version = policy.version?.value ?? "none (read as 2008-10-17)";
+    const oldVersion = policy.version?.value !== "2012-10-17";
+
+    const sids = new Map<string, number>();
+    for (const statement of policy.statements) {
+      const label = statementLabel(statement);
+      checkPairs(context, statement, label, kms);
+      if (statement.sid && statement.sid.value !== "") {
+        const first = sids.get(statement.sid.value);
+        if (first !== undefined) {
+          // KMS accepts duplicate Sids (the aws/secretsmanager key policy AWS writes has two); IAM Access Analyzer's
+          // policy validation reports them as errors for resource policies, so bucket policies keep the error.
+          const consequence = kms ? "KMS accepts it (the aws/secretsmanager key policy that AWS itself writes has one)." : "IAM Access Analyzer policy validation reports this as an error.";
+          context.report({ messageId: "duplicateSid", data: { sid: statement.sid.value, first, consequence }, path: statement.sid.path, statement, severity: kms ? "warning" : "error" });
+        } else sids.set(statement.sid.value, statement.index);
+      }
+      for (const element of [statement.principal, statement.notPrincipal]) if (element) checkPrincipal(context, statement, element);
+      for (const action of [...(statement.action ?? []), ...(statement.notAction ?? [])]) {
+        if (action.value !== "*" && !ACTION.test(action.value)) {
+          context.report({ messageId: "action", data: { value: JSON.stringify(action.value) }, path: action.path, statement });
+        }
+      }
+      for (const resource of [...(statement.resource ?? []), ...(statement.notResource ?? [])]) {
+        checkResource(context, statement, resource, kms);
+        if (oldVersion && POLICY_VARIABLE.test(resource.value)) {
+          context.report({ messageId: "variableOldVersion", data: { value: JSON.stringify(resource.value), version }, path: resource.path, statement, severity: "warning" });
+        }
+      }
+      checkConditions(context, statement, oldVersion, version);
+    }
+    if (!kms) checkBucketNames(context);
+  },
+});
+
+function startOf(context: RuleContext) {
+  const whole = context.document.whole();
+  return { start: whole.start, end: { ...whole.start, column: whole.start.column + 1, offset: whole.start.offset + 1 } };
+}
+
+function statementAt(context: RuleContext, path: Path): Statement | undefined {
+  if (path[0] !== "Statement") return undefined;
+  const index = typeof path[1] === "number" ? path[1] : 0;
+  return context.policy.statements.find((s) => s.index === index && (typeof path[1] === "number" || !context.policy.statementIsArray));
+}
+
+function checkPairs(context: RuleContext, statement: Statement, label: string, kms: boolean): void {
+  const has = (name: string) => statement.elements.includes(name);
+  for (const [a, b] of [["Principal", "NotPrincipal"], ["Action", "NotAction"], ["Resource", "NotResource"]] as const) {
+    if (has(a) && has(b)) context.report({ messageId: "bothElements", data: { statement: label, a, b }, path: [...statement.path, b], target: "key", statement });
+  }
+  if (!has("Principal") && !has("NotPrincipal")) {
+    context.report({ messageId: "missingPrincipal", data: { statement: label, kindName: kms ? "key policy" : "bucket policy" }, path: statement.path, statement });
+  }
+  for (const [element, other, example] of [["Action", "NotAction", "the KMS actions it allows or denies"], ["Resource", "NotResource", "\"Resource\": \"*\" (in a key policy, \"*\" means this key)"]] as const) {
+    if (has(element) || has(other)) continue;
+    if (kms) context.report({ messageId: "missingElementKms", data: { statement: label, element, example }, path: statement.path, statement, severity: "warning" });
+    else context.report({ messageId: "missingElementS3", data: { statement: label, element }, path: statement.path, statement });
+  }
+}
+
+function checkPrincipal(context: RuleContext, statement: Statement, element: PrincipalElement): void {
+  for (const entry of element.entries) {
+    const value = JSON.stringify(entry.value);
+    switch (entry.type) {
+      case "*":
+        if (entry.value !== "*") context.report({ messageId: "principalString", data: { value }, path: entry.path, statement });
+        break;
+      case "AWS": {
+        const parsed = parseAwsPrincipal(entry.value);
+        if (parsed.form === "invalid") context.report({ messageId: "awsPrincipal", data: { value, reason: parsed.reason }, path: entry.path, statement });
+        else if (parsed.form === "unique-id") context.report({ messageId: "uniqueIdPrincipal", data: { value }, path: entry.path, statement, severity: "warning" });
+        break;
+      }
+      case "Service":
+        if (entry.value === "*" || entry.value.includes("*")) {
+          context.report({ messageId: "servicePrincipal", data: { value, reason: ": wildcards are not allowed in a service principal" }, path: entry.path, statement });
+        } else if (!/^[a-z0-9][a-z0-9.-]*\.(amazonaws\.com(\.cn)?|amazon\.com|aws\.internal|[a-z0-9-]+\.(c2s\.ic\.gov|sc2s\.sgov\.gov))$/.test(entry.value)) {
+          context.report({ messageId: "servicePrincipal", data: { value, reason: "" }, path: entry.path, statement });
+        }
+        break;
+      case "CanonicalUser":
+        if (!/^[0-9a-f]{64}$/.test(entry.value)) context.report({ messageId: "canonicalUser", data: { value }, path: entry.path, statement });
+        break;
+      default:
+        break; // Federated: an identity provider name or ARN; checked by the access rules.
+    }
+  }
+}
+
+function checkResource(context: RuleContext, statement: Statement, resource: Located<string>, kms: boolean): void {
+  const value = resource.value;
+  if (value === "*") return;
+  const arn = parseArn(value);
+  if (!arn) {
+    if (!kms || value.startsWith("arn:")) {
+      context.report({ messageId: "resourceArn", data: { value: JSON.stringify(value), reason: "expected arn:partition:service:region:account:resource" }, path: resource.path, statement });
+    }
+    return;
+  }
+  if (!isKnownPartition(arn.partition) && !arn.partition.includes("*") && !arn.partition.includes("$")) {
+    context.report({ messageId: "resourceArn", data: { value: JSON.stringify(value), reason: `unknown partition "${arn.partition}" (expected one of ${PARTITIONS.join(", ")})` }, path: resource.path, statement });
+    return;
+  }
+  if (!kms && arn.service !== "s3" && arn.service !== "s3express" && !arn.service.includes("*")) {
+    context.report({ messageId: "bucketResource", data: { value: JSON.stringify(value) }, path: resource.path, statement });
+    return;
+  }
+  if (arn.account !== "" && !/^\d{12}$/.test(arn.account) && !/[*?$]/.test(arn.account)) {
+    context.report({ messageId: "resourceArn", data: { value: JSON.stringify(value), reason: `account field "${arn.account}" is not a 12-digit account id` }, path: resource.path, statement });
+  }
+}
+
+function checkBucketNames(context: RuleContext): void {
+  const names = new Map<string, Located<string>>();
+  for (const statement of context.policy.statements) {
+    for (const resource of statement.resource ?? []) {
+      const match = /^arn:[^:]+:s3:::([^/*?$]+)(\/|$)/.exec(resource.value);
+      if (match && !names.has(match[1]!)) names.set(match[1]!, resource);
+    }
+  }
+  if (names.size > 1) {
+    const [, second] = [...names.values()];
+    context.report({
+      messageId: "bucketNames",
+      data: { count: names.size, names: [...names.keys()].map((n) => `"${n}"`).join(", ") },
+      path: second!.path,
+    });
+  }
+}
+
+function checkConditions(context: RuleContext, statement: Statement, oldVersion: boolean, version: string): void {
+  for (const condition of statement.conditions) {
+    const { operator } = condition;
+    if (!(CONDITION_OPERATORS as readonly string[]).includes(operator.base)) {
+      const guess = suggest(operator.base, CONDITION_OPERATORS);
+      const hint = guess ? ` (did you mean "${operator.raw.replace(operator.base, guess)}"? operator names are case-sensitive)` : "";
+      context.report({ messageId: "operator", data: { operator: operator.raw, hint }, path: condition.operatorPath, target: "key", statement });
+      continue;
+    }
+    if (operator.base === "Null" && operator.ifExists) {
+      context.report({ messageId: "nullIfExists", data: { operator: operator.raw }, path: condition.operatorPath, target: "key", statement });
+    }
+    for (const value of condition.values) {
+      const shown = JSON.stringify(value.value);
+      if ((operator.base === "Bool" || operator.base === "Null") && !/^(true|false)$/i.test(value.value)) {
+        context.report({ messageId: "boolValue", data: { operator: operator.base, value: shown }, path: value.path, statement });
+      } else if (operator.base.startsWith("Numeric") && !/^-?\d+(\.\d+)?$/.test(value.value) && !POLICY_VARIABLE.test(value.value)) {
+        context.report({ messageId: "numericValue", data: { operator: operator.base, value: shown }, path: value.path, statement, severity: "warning" });
+      } else if (operator.base.startsWith("Date") && !isDate(value.value) && !POLICY_VARIABLE.test(value.value)) {
+        context.report({ messageId: "dateValue", data: { operator: operator.base, value: shown }, path: value.path, statement, severity: "warning" });
+      } else if (operator.base.endsWith("IpAddress") && !isIpOrCidr(value.value) && !POLICY_VARIABLE.test(value.value)) {
+        context.report({ messageId: "ipValue", data: { operator: operator.base, value: shown }, path: value.path, statement });
+      }
+      if (oldVersion && POLICY_VARIABLE.test(value.value)) {
+        context.report({ messageId: "variableOldVersion", data: { value: shown, version }, path: value.path, statement, severity: "warning" });
+      }
+    }
+  }
+}
+
+function isDate(value: string): boolean {
+  if (/^\d+$/.test(value)) return true;
+  return /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value) && !Number.isNaN(Date.parse(value));
+}
+
+function isIpOrCidr(value: string): boolean {
+  const [address, bits, extra] = value.split("/");
+  if (extra !== undefined || address === undefined) return false;
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) {
+    if (!address.split(".").every((o) => Number(o) <= 255)) return false;
+    return bits === undefined || (/^\d{1,2}$/.test(bits) && Number(bits) <= 32);
+  }
+  if (/^[0-9a-f:]+$/i.test(address) && address.includes(":")) {
+    return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= 128);
+  }
+  return false;
+}
+
+function checkCharacterSet(context: RuleContext): void {
+  const found = context.document.charactersMatching(OUTSIDE_KMS_CHARACTER_SET);
+  found.slice(0, MAX_CHARACTER_FINDINGS).forEach((c, i) => {
+    const remaining = found.length - MAX_CHARACTER_FINDINGS;
+    const more = i === MAX_CHARACTER_FINDINGS - 1 && remaining > 0 ? ` (${remaining} more such characters are not listed)` : "";
+    context.report({
+      messageId: "characterSet",
+      data: { character: JSON.stringify(c.character), code: c.codePoint.toString(16).toUpperCase().padStart(4, "0"), more },
+      range: c.range,
+    });
+  });
+}
+

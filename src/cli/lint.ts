@@ -1,0 +1,137 @@
+/**
+ * `kmslint lint`: files and folders in, findings out, exit code 0 / 1 / 2 (DESIGN.md "Output contract").
+ */
+import { dirname, resolve } from "node:path";
+import { ConfigError, ConfigResolver, loadConfigFile, type LoadedConfig } from "../engine/config.js";
+import { lintDocument } from "../engine/linter.js";
+import type { TrustContext } from "../engine/rule.js";
+import { isAccountId, isOrgId } from "../model/arn.js";
+import { looksLikePolicy } from "../model/kind.js";
+import { POLICY_KINDS, type PolicyKind } from "../model/policy.js";
+import { toLintResult, totals, type LintResult } from "../report/results.js";
+import { expandPaths, ignoreMatcher, readDocument, type IgnoreTest } from "../sources/files.js";
+
+export const FORMATS = ["pretty", "json"] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface LintCommandOptions {
+  format: Format;
+  kind?: PolicyKind;
+  maxWarnings?: number;
+  config?: string;
+  account?: string;
+  org?: string;
+  trustedAccount: string[];
+  exitZero: boolean;
+  quiet: boolean;
+}
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+/** A problem with how kmslint was called (exit 2). */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FINDINGS = 1;
+export const EXIT_USAGE = 2;
+
+export async function runLint(paths: readonly string[], options: LintCommandOptions, io: Io): Promise<number> {
+  try {
+    return await lintPaths(paths.length > 0 ? paths : ["."], options, io);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      io.stderr(`kmslint: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+}
+
+function checkOptions(options: LintCommandOptions): void {
+  if (!FORMATS.includes(options.format)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, not "${options.format}"`);
+  if (options.kind !== undefined && !POLICY_KINDS.includes(options.kind)) {
+    throw new UsageError(`--kind must be one of ${POLICY_KINDS.join(", ")}, not "${options.kind}"`);
+  }
+  if (options.account !== undefined && !isAccountId(options.account)) throw new UsageError(`--account must be a 12-digit account id, not "${options.account}"`);
+  if (options.org !== undefined && !isOrgId(options.org)) throw new UsageError(`--org must be an organization id like o-a1b2c3d4e5, not "${options.org}"`);
+  for (const id of options.trustedAccount) {
+    if (!isAccountId(id)) throw new UsageError(`--trusted-account must be a 12-digit account id, not "${id}"`);
+  }
+  if (options.maxWarnings !== undefined && (!Number.isInteger(options.maxWarnings) || options.maxWarnings < -1)) {
+    throw new UsageError("--max-warnings must be a whole number (-1 for no limit)");
+  }
+}
+
+async function lintPaths(paths: readonly string[], options: LintCommandOptions, io: Io): Promise<number> {
+  checkOptions(options);
+  const cwd = process.cwd();
+  const fixed: LoadedConfig | undefined = options.config ? loadConfigFile(options.config) : undefined;
+  const resolver = new ConfigResolver(cwd);
+  const configFor = (absolutePath: string, isDirectory = false): LoadedConfig =>
+    fixed ?? resolver.forDirectory(isDirectory ? absolutePath : dirname(absolutePath));
+  const ignoreTests = new Map<LoadedConfig, IgnoreTest>();
+  const ignoredFor = (absolutePath: string) => {
+    const loaded = configFor(absolutePath);
+    let test = ignoreTests.get(loaded);
+    if (!test) {
+      test = ignoreMatcher(loaded.config.ignore ?? [], loaded.base);
+      ignoreTests.set(loaded, test);
+    }
+    return test(absolutePath);
+  };
+
+  const { files, missing } = expandPaths(paths, ignoredFor);
+  if (missing.length > 0) {
+    throw new UsageError(`no such file or folder: ${missing.join(", ")}`);
+  }
+
+  const results: LintResult[] = [];
+  let skipped = 0;
+  for (const file of files) {
+    const document = readDocument(file.path);
+    // Inside folders, JSON that is plainly not a policy (package.json, tsconfig.json, templates) is skipped;
+    // a file named on the command line is always linted, so a wrong file there is a finding, not silence.
+    if (!file.explicit && !document.problem && !looksLikePolicy(document.value)) {
+      skipped++;
+      continue;
+    }
+    const loaded = configFor(resolve(file.path));
+    const trust: TrustContext = {
+      trustedAccounts: [...new Set([...(loaded.config.trustedAccounts ?? []), ...options.trustedAccount])],
+    };
+    const account = options.account ?? loaded.config.account;
+    const org = options.org ?? loaded.config.org;
+    if (account) trust.account = account;
+    if (org) trust.org = org;
+    const result = lintDocument(document, {
+      ...(options.kind ? { kind: options.kind } : {}),
+      trust,
+      severities: loaded.config.rules ?? {},
+    });
+    results.push(toLintResult({ ...result, filePath: resolve(file.path) }, { quiet: options.quiet }));
+  }
+
+  const sum = totals(results);
+  if (options.format === "json") {
+    io.stdout(`${JSON.stringify(results, null, 2)}\n`);
+  } else {
+    const { formatPretty } = await import("../report/pretty.js");
+    io.stdout(await formatPretty(results, { ...sum, skipped }));
+  }
+
+  if (options.exitZero) return EXIT_OK;
+  if (sum.errors > 0) return EXIT_FINDINGS;
+  if (options.maxWarnings !== undefined && options.maxWarnings >= 0 && sum.warnings > options.maxWarnings) {
+    io.stderr(`kmslint: ${sum.warnings} warnings, more than --max-warnings ${options.maxWarnings}.\n`);
+    return EXIT_FINDINGS;
+  }
+  return EXIT_OK;
+}

@@ -1,0 +1,134 @@
+/**
+ * The command line: parses arguments with commander and hands over to the command. Nothing else.
+ */
+import { Command, CommanderError, Option } from "@commander-js/extra-typings";
+import { allRules } from "../../rules/index.js";
+import { catalogueSource } from "../model/catalogue.js";
+import { POLICY_KINDS, type PolicyKind } from "../model/policy.js";
+import pkg from "../../package.json" with { type: "json" };
+import { EXIT_OK, EXIT_USAGE, FORMATS, runLint, type Format, type Io } from "./lint.js";
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+const LINT_HELP_AFTER = `
+Kinds are detected from the content (kms: or s3: actions, bucket ARNs) and the file name; --kind forces one.
+Inside folders, *.json files that are not policies (no "Statement") are skipped; files named on the command
+line are always linted. node_modules and .git are never entered.
+
+Configuration: the nearest kmslint.config.json above each linted path (or --config FILE) sets the trust
+context ("account", "org", "trustedAccounts"), rule severities ("rules": {"<rule-id>": "off" | "info" |
+"warning" | "error"}) and "ignore" globs. Its JSON schema is schemas/kmslint.config.schema.json in the package.
+Flags override the file.
+
+The trust context (--account, --org, --trusted-account) tells kmslint which accounts count as "inside"; the
+access rules (public, cross-account, organization) use it.
+
+Exit codes:
+  0  no error-severity finding (or --exit-zero)
+  1  at least one error, or more warnings than --max-warnings
+  2  kmslint could not run: bad flags, unreadable or invalid config, a path that does not exist
+
+Examples:
+  kmslint lint policies/                          lint every policy JSON under policies/
+  kmslint lint --kind key-policy key.json         lint one file as a KMS key policy
+  kmslint lint --account 111122223333 --org o-a1b2c3d4e5 --format json policies/ > report.json
+`;
+
+export function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
+  const program = new Command()
+    .name("kmslint")
+    .description("Static analyzer for AWS KMS key policies and S3 bucket policies.")
+    .version(`${pkg.version} (action catalogue: ${catalogueSource})`, "-v, --version", "print the version and the action catalogue it was built with")
+    .helpOption("-h, --help", "show help")
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+
+  program
+    .command("lint")
+    .description("Lint KMS key policy and S3 bucket policy JSON files and folders.")
+    .argument("[paths...]", "files and folders to lint (default: the current folder)")
+    .addOption(new Option("-f, --format <format>", "output format").choices(FORMATS).default("pretty" as Format))
+    .addOption(new Option("--kind <kind>", "treat every file as this kind instead of detecting it").choices(POLICY_KINDS))
+    .option("--max-warnings <n>", "exit 1 when there are more than n warnings", (v) => parseWholeNumber(v, "--max-warnings"))
+    .option("-c, --config <file>", "use this config file for every path instead of searching for kmslint.config.json")
+    .option("--account <id>", "the account that owns the keys and buckets (12 digits)")
+    .option("--org <id>", "the owner's AWS Organizations id (o-…)")
+    .option("--trusted-account <id>", "an account whose access is expected; repeat for several", collect, [] as string[])
+    .option("--quiet", "report errors only (warnings still count for --max-warnings)", false)
+    .option("--exit-zero", "exit 0 even when errors are found (exit 2 still means kmslint could not run)", false)
+    .helpOption("-h, --help", "show help")
+    .addHelpText("after", LINT_HELP_AFTER)
+    .action(async (paths, options) => {
+      setExitCode(
+        await runLint(
+          paths,
+          {
+            format: options.format,
+            ...(options.kind ? { kind: options.kind as PolicyKind } : {}),
+            ...(options.maxWarnings !== undefined ? { maxWarnings: options.maxWarnings } : {}),
+            ...(options.config ? { config: options.config } : {}),
+            ...(options.account ? { account: options.account } : {}),
+            ...(options.org ? { org: options.org } : {}),
+            trustedAccount: options.trustedAccount,
+            exitZero: options.exitZero,
+            quiet: options.quiet,
+          },
+          io,
+        ),
+      );
+    });
+
+  program
+    .command("rules")
+    .description("List every rule with its default severity, what it applies to, and its documentation.")
+    .action(() => {
+      const width = Math.max(...allRules.map((r) => r.meta.id.length));
+      for (const { meta } of allRules) {
+        io.stdout(`${meta.id.padEnd(width)}  ${meta.severity.padEnd(7)}  ${meta.appliesTo.join(", ").padEnd(25)}  ${meta.description}\n`);
+      }
+      io.stdout(`\nDocumentation: rules/<rule-id>.md in the kmslint package.\n`);
+      setExitCode(EXIT_OK);
+    });
+
+  program.addHelpText(
+    "after",
+    `
+Commands to come (see CHANGELOG.md): audit (a live account), usage (CloudTrail).
+Run "kmslint lint --help" for the lint options and exit codes.`,
+  );
+  return program;
+}
+
+function parseWholeNumber(value: string, flag: string): number {
+  if (!/^-?\d+$/.test(value)) throw new CommanderError(EXIT_USAGE, "kmslint.invalidArgument", `error: ${flag} takes a whole number, not "${value}"`);
+  return Number(value);
+}
+
+/** Runs kmslint with these arguments (without node and the script) and returns the exit code. */
+export async function main(argv: readonly string[], io: Io = defaultIo()): Promise<number> {
+  let code = EXIT_OK;
+  const program = buildProgram(io, (c) => (code = c));
+  if (argv.length === 0) {
+    io.stdout(program.helpInformation());
+    return EXIT_OK;
+  }
+  try {
+    await program.parseAsync(argv as string[], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return EXIT_OK;
+      if (error.code === "kmslint.invalidArgument") io.stderr(`${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  return code;
+}
+
+function defaultIo(): Io {
+  return {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+  };
+}

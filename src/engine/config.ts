@@ -1,0 +1,128 @@
+/**
+ * kmslint.config.json: trust context, rule severities, ignored paths. Found by searching upward from each
+ * linted path (the nearest one wins, as with .editorconfig), or given with --config for every path.
+ * Validated against schemas/kmslint.config.schema.json (compiled at build time); an invalid config is a
+ * usage error (exit 2) naming the JSON path and what was expected.
+ */
+import { readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import validateConfig from "../generated/config-validator.js";
+import { createDocument } from "../model/document.js";
+import type { SeveritySetting } from "./rule.js";
+
+export const CONFIG_FILE_NAME = "kmslint.config.json";
+
+export interface KmslintConfig {
+  account?: string;
+  org?: string;
+  trustedAccounts?: string[];
+  rules?: Record<string, SeveritySetting>;
+  ignore?: string[];
+}
+
+export interface LoadedConfig {
+  /** Absolute path of the file, or undefined for the empty default. */
+  file: string | undefined;
+  /** Folder that `ignore` patterns are relative to. */
+  base: string;
+  config: KmslintConfig;
+}
+
+/** A problem with the config file that stops the run (exit 2). */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+export function loadConfigFile(file: string): LoadedConfig {
+  const absolute = resolve(file);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(absolute);
+  } catch (error) {
+    throw new ConfigError(`cannot read config ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  const document = createDocument(bytes, absolute);
+  if (document.problem) {
+    const { line, column } = document.problem.range.start;
+    throw new ConfigError(`${file}:${line}:${column}: ${document.problem.message}`);
+  }
+  const duplicate = document.duplicateKeys()[0];
+  if (duplicate) {
+    throw new ConfigError(`${file}:${duplicate.duplicate.start.line}:${duplicate.duplicate.start.column}: duplicate key "${duplicate.key}"`);
+  }
+  if (!validateConfig(document.value)) {
+    const lines = (validateConfig.errors ?? []).map((error) => {
+      const pointer = error.instancePath || "/";
+      const segments = error.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+      const path = segments.map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+      let target: "key" | "value" = "value";
+      let detail = error.message ?? "is not valid";
+      const params = error.params as Record<string, unknown>;
+      if (error.keyword === "additionalProperties") {
+        path.push(String(params["additionalProperty"]));
+        target = "key";
+        detail = `unknown property "${String(params["additionalProperty"])}"`;
+      } else if (error.keyword === "enum") {
+        detail = `must be one of ${(params["allowedValues"] as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+      } else if (error.keyword === "propertyNames") {
+        const name = String(params["propertyName"]);
+        path.push(name);
+        target = "key";
+        detail = `"${name}" is not a kmslint rule id (kmslint rules lists them)`;
+      } else if (error.keyword === "pattern") {
+        detail = pointer.startsWith("/org") ? "must be an organization id like o-a1b2c3d4e5" : "must be a 12-digit account id, written as a string";
+      }
+      const { line, column } = document.locate(path, target).start;
+      return `${file}:${line}:${column}: ${pointer}: ${detail}`;
+    });
+    const unique = [...new Set(lines.filter((l) => !/propertyNames/.test(l)))];
+    throw new ConfigError(`invalid config:\n  ${unique.join("\n  ")}`);
+  }
+  return { file: absolute, base: dirname(absolute), config: document.value as KmslintConfig };
+}
+
+/** Finds and loads the nearest kmslint.config.json at or above `directory`; caches per directory. */
+export class ConfigResolver {
+  private readonly byDirectory = new Map<string, LoadedConfig>();
+  private readonly byFile = new Map<string, LoadedConfig>();
+
+  constructor(private readonly fallbackBase: string) {}
+
+  forDirectory(directory: string): LoadedConfig {
+    const start = resolve(directory);
+    const visited: string[] = [];
+    let current = start;
+    let found: LoadedConfig | undefined;
+    for (;;) {
+      const cached = this.byDirectory.get(current);
+      if (cached) {
+        found = cached;
+        break;
+      }
+      visited.push(current);
+      const candidate = join(current, CONFIG_FILE_NAME);
+      if (isFile(candidate)) {
+        found = this.byFile.get(candidate) ?? loadConfigFile(candidate);
+        this.byFile.set(candidate, found);
+        break;
+      }
+      const parent = dirname(current);
+      if (parent === current) break;
+      current = parent;
+    }
+    const result = found ?? { file: undefined, base: this.fallbackBase, config: {} };
+    for (const directoryVisited of visited) this.byDirectory.set(directoryVisited, result);
+    return result;
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * JSON with positions, paid for only when needed.
+ *
+ * The value comes from `JSON.parse` (fast, and the semantics AWS's own parsers share: the last of
+ * two duplicate keys wins). Positions come from momoa, which keeps every node with its line and
+ * column, but costs about ten times as much; a file is parsed with momoa only when something in it
+ * is reported, or when it has duplicate keys. Duplicate keys are found without momoa by counting:
+ * every member of every object has a key string, so if the text holds more string tokens than the
+ * parsed value, some member was dropped, and only a duplicate key drops a member.
+ */
+import { parse as parseWithPositions, type AnyNode, type DocumentNode, type ObjectNode } from "@humanwhocodes/momoa";
+
+export interface Position {
+  /** 1-based */
+  line: number;
+  /** 1-based, in UTF-16 code units */
+  column: number;
+  offset: number;
+}
+export interface Range {
+  start: Position;
+  end: Position;
+}
+/** A JSON pointer as segments: object keys and array indexes. */
+export type Path = readonly (string | number)[];
+/** `value` points at a member's value, `key` at its name. */
+export type Target = "value" | "key";
+
+export interface DuplicateKey {
+  /** Path of the object that holds the duplicate. */
+  objectPath: Path;
+  key: string;
+  first: Range;
+  duplicate: Range;
+}
+
+export type ParsedJson =
+  | { ok: true; value: unknown; text: string; depth: number; locator: Locator }
+  | { ok: false; message: string; range: Range };
+
+/** Deeper than this, a policy is certainly malformed and recursive walkers are not run on it. */
+export const MAX_JSON_DEPTH = 64;
+
+const STRING_TOKEN = /"(?:[^"\\]|\\.)*"/g;
+
+export function parseJson(text: string): ParsedJson {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, ...syntaxError(text, error) };
+  }
+  const { strings, depth } = countParsedStrings(value);
+  const textStrings = text.match(STRING_TOKEN)?.length ?? 0;
+  const locator = new Locator(text, textStrings > strings);
+  return { ok: true, value, text, depth, locator };
+}
+
+/** Finds the source range of a path, parsing with positions on first use. */
+export class Locator {
+  private document: DocumentNode | undefined;
+  private failed = false;
+  private lineStarts: number[] | undefined;
+  readonly hasDuplicateKeys: boolean;
+
+  constructor(
+    private readonly text: string,
+    hasDuplicateKeys: boolean,
+  ) {
+    this.hasDuplicateKeys = hasDuplicateKeys;
+  }
+
+  /** Range of the node at `path` (the last member wins for duplicate keys, as in JSON.parse). */
+  locate(path: Path, target: Target = "value"): Range {
+    const root = this.tree();
+    if (!root) return this.wholeText();
+    let node: AnyNode = root.body;
+    let keyNode: AnyNode | undefined;
+    for (const segment of path) {
+      keyNode = undefined;
+      if (node.type === "Object" && typeof segment === "string") {
+        let found: ObjectNode["members"][number] | undefined;
+        for (const member of node.members) if (memberName(member) === segment) found = member;
+        if (!found) break;
+        node = found.value;
+        keyNode = found.name;
+      } else if (node.type === "Array" && typeof segment === "number") {
+        const element: { value: AnyNode } | undefined = node.elements[segment];
+        if (!element) break;
+        node = element.value;
+      } else {
+        break;
+      }
+    }
+    const chosen = target === "key" && keyNode ? keyNode : node;
+    return { start: { ...chosen.loc.start }, end: { ...chosen.loc.end } };
+  }
+
+  /** Every duplicate key in the document, in source order. */
+  duplicateKeys(): DuplicateKey[] {
+    if (!this.hasDuplicateKeys) return [];
+    const root = this.tree();
+    if (!root) return [];
+    const found: DuplicateKey[] = [];
+    const stack: { node: AnyNode; path: (string | number)[] }[] = [{ node: root.body, path: [] }];
+    while (stack.length > 0) {
+      const { node, path } = stack.pop()!;
+      if (node.type === "Object") {
+        const seen = new Map<string, Range>();
+        for (const member of node.members) {
+          const key = memberName(member);
+          const first = seen.get(key);
+          if (first) found.push({ objectPath: path, key, first, duplicate: member.name.loc });
+          else seen.set(key, member.name.loc);
+          stack.push({ node: member.value, path: [...path, key] });
+        }
+      } else if (node.type === "Array") {
+        node.elements.forEach((element, index) => stack.push({ node: element.value, path: [...path, index] }));
+      }
+    }
+    return found.sort((a, b) => a.duplicate.start.offset - b.duplicate.start.offset);
+  }
+
+  /** Range of a character offset in the text (used for character-set findings). */
+  rangeOfOffset(offset: number, length = 1): Range {
+    return { start: this.positionOf(offset), end: this.positionOf(offset + length) };
+  }
+
+  wholeText(): Range {
+    return { start: { line: 1, column: 1, offset: 0 }, end: this.positionOf(this.text.length) };
+  }
+
+  positionOf(offset: number): Position {
+    return positionOfOffset(this.text, offset, (this.lineStarts ??= computeLineStarts(this.text)));
+  }
+
+  private tree(): DocumentNode | undefined {
+    if (this.document || this.failed) return this.document;
+    try {
+      this.document = parseWithPositions(this.text, { mode: "json", ranges: false, tokens: false });
+    } catch {
+      // momoa recurses; a pathologically deep document overflows its stack. Positions then fall back to the whole text.
+      this.failed = true;
+    }
+    return this.document;
+  }
+}
+
+function memberName(member: ObjectNode["members"][number]): string {
+  return member.name.type === "String" ? member.name.value : member.name.name;
+}
+
+function countParsedStrings(value: unknown): { strings: number; depth: number } {
+  let strings = 0;
+  let depth = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, level] = stack.pop()!;
+    if (level > depth) depth = level;
+    if (typeof node === "string") strings++;
+    else if (Array.isArray(node)) for (const item of node) stack.push([item, level + 1]);
+    else if (node !== null && typeof node === "object") {
+      for (const key of Object.keys(node)) {
+        strings++;
+        stack.push([(node as Record<string, unknown>)[key], level + 1]);
+      }
+    }
+  }
+  return { strings, depth };
+}
+
+function syntaxError(text: string, error: unknown): { message: string; range: Range } {
+  const raw = error instanceof Error ? error.message : String(error);
+  const lineStarts = computeLineStarts(text);
+  // V8 says "… in JSON at position N" (and newer versions add "(line L column C)").
+  const match = /at position (\d+)/.exec(raw);
+  let offset = match ? Number(match[1]) : text.length;
+  if (/Unexpected end of JSON input/.test(raw)) offset = text.length;
+  if (offset > text.length) offset = text.length;
+  let message = raw
+    .replace(/\s*in JSON at position \d+.*$/s, "")
+    .replace(/^Unexpected end of JSON input$/, "Unexpected end of JSON input: the file is truncated or a bracket is not closed")
+    // "Unexpected token ']', "…snippet…" is not valid JSON": keep the token, drop the snippet.
+    .replace(/^(Unexpected token '.+?'),.*is not valid JSON$/s, "$1")
+    .replace(/'([^']+)'/g, '"$1"');
+  if (text.trim() === "") message = "File is empty: expected a JSON policy document";
+  message = message.replace(/\.$/, "");
+  const start = positionOfOffset(text, offset, lineStarts);
+  const end = positionOfOffset(text, Math.min(text.length, offset + 1), lineStarts);
+  return { message, range: { start, end } };
+}
+
+function computeLineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) starts.push(i + 1);
+    else if (c === 13 && text.charCodeAt(i + 1) !== 10) starts.push(i + 1);
+  }
+  return starts;
+}
+
+function positionOfOffset(text: string, offset: number, lineStarts: number[]): Position {
+  let low = 0;
+  let high = lineStarts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (lineStarts[mid]! <= offset) low = mid;
+    else high = mid - 1;
+  }
+  const clamped = Math.max(0, Math.min(offset, text.length));
+  return { line: low + 1, column: clamped - lineStarts[low]! + 1, offset: clamped };
+}

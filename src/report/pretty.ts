@@ -1,0 +1,45 @@
+/**
+ * The default terminal output: eslint-formatter-pretty (loaded only when this format is used), with each
+ * rule id linked to its documentation page, then a one-line summary.
+ */
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { LintResult, Totals } from "./results.js";
+
+/** The installed package's folder (where rules/<id>.md live), found from this module's location. */
+export function packageRoot(): string {
+  let directory = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(directory, "package.json")) && existsSync(join(directory, "rules"))) return directory;
+    directory = dirname(directory);
+  }
+  return process.cwd();
+}
+
+export function ruleDocUrl(ruleId: string): string {
+  return pathToFileURL(join(packageRoot(), "rules", `${ruleId}.md`)).href;
+}
+
+export async function formatPretty(results: readonly LintResult[], summary: Totals & { skipped: number }): Promise<string> {
+  const { default: pretty } = await import("eslint-formatter-pretty");
+  const rulesMeta: Record<string, { docs: { url: string } }> = {};
+  // The formatter knows errors (2) and warnings (1); informational findings are shown as warnings marked "info:".
+  const shown = results.map((r) => ({
+    ...r,
+    messages: r.messages.map((m) => (m.severity === 0 ? { ...m, severity: 1 as const, message: `info: ${m.message}` } : m)),
+    warningCount: r.warningCount + r.infoCount,
+  }));
+  for (const r of results) for (const m of r.messages) rulesMeta[m.ruleId] ??= { docs: { url: ruleDocUrl(m.ruleId) } };
+  const body = pretty(shown as never, { cwd: process.cwd(), rulesMeta } as never);
+  return `${body}${body ? "\n" : ""}${summaryLine(summary)}\n`;
+}
+
+export function summaryLine(t: Totals & { skipped: number }): string {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const parts = [`${plural(t.files, "file")} checked`];
+  if (t.skipped > 0) parts.push(`${plural(t.skipped, "JSON file")} skipped (not policies)`);
+  const problems = [plural(t.errors, "error"), plural(t.warnings, "warning")];
+  if (t.infos > 0) problems.push(`${t.infos} info`);
+  return `kmslint: ${parts.join(", ")}; ${problems.join(", ")}.`;
+}
