@@ -100,7 +100,7 @@ export default defineRule({
       context.report({ messageId: "structure", data: { message: issue.message }, path: issue.path, target: issue.target, statement: statementAt(context, issue.path) });
     }
     if (context.kind === "key-policy") checkCharacterSet(context);
-    if (context.kindDecision && !context.kindDecision.confident) {
+    if (context.kindDecision && !context.kindDecision.confident && context.policy.statements.length > 0) {
       const kindName = context.kind === "key-policy" ? "key policy" : "bucket policy";
       context.report({ messageId: "kindGuess", data: { reason: context.kindDecision.reason, kindName }, range: startOf(context), severity: "warning" });
     }

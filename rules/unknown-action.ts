@@ -49,7 +49,7 @@ export default defineRule({
           data: {
             action: shown,
             statement: label,
-            what: isKnownService(prefix) ? `${/^[aeiou]/.test(prefix) ? "an" : "a"} ${prefix} action` : `from "${prefix}", which is no AWS service`,
+            what: isKnownService(prefix) ? `an action of ${prefix}` : `from "${prefix}", which is no AWS service`,
             service,
             serviceArticle: service === "S3" ? "an" : "a",
             kindName: context.kind === "key-policy" ? "key policy" : "bucket policy",

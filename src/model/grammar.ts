@@ -43,7 +43,7 @@ function describe(keyword: string, params: Record<string, unknown>, path: Path, 
     case "required": {
       const missing = String(params["missingProperty"]);
       if (path.length === 0) {
-        return { path, target: "value", message: `The document has no "${missing}" element, so it is not a policy: a key or bucket policy is an object with "Version" and "Statement"` };
+        return { path, target: "value", message: `The policy has no "${missing}" element, so it grants and denies nothing; AWS rejects it` };
       }
       return { path, target: "value", message: `${capitalize(where)} has no "${missing}" element; every statement needs "Effect": "Allow" or "Deny"` };
     }

@@ -175,7 +175,7 @@ function syntaxError(text: string, error: unknown): { message: string; range: Ra
   // V8 says "… in JSON at position N" (and newer versions add "(line L column C)").
   const match = /at position (\d+)/.exec(raw);
   let offset = match ? Number(match[1]) : text.length;
-  if (/Unexpected end of JSON input/.test(raw)) offset = text.length;
+  if (!match && !/Unexpected end of JSON input/.test(raw)) offset = momoaErrorOffset(text) ?? text.length;
   if (offset > text.length) offset = text.length;
   let message = raw
     .replace(/\s*in JSON at position \d+.*$/s, "")
@@ -188,6 +188,17 @@ function syntaxError(text: string, error: unknown): { message: string; range: Ra
   const start = positionOfOffset(text, offset, lineStarts);
   const end = positionOfOffset(text, Math.min(text.length, offset + 1), lineStarts);
   return { message, range: { start, end } };
+}
+
+/** Node 20's V8 gives no position for "Unexpected token" errors; momoa's error has one. */
+function momoaErrorOffset(text: string): number | undefined {
+  try {
+    parseWithPositions(text, { mode: "json", ranges: false, tokens: false });
+  } catch (error) {
+    const offset = (error as { offset?: unknown }).offset;
+    if (typeof offset === "number") return offset;
+  }
+  return undefined;
 }
 
 function computeLineStarts(text: string): number[] {

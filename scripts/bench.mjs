@@ -1,0 +1,679 @@
+// npm run bench: figures for kmslint's start-up time and throughput. Prints measurements, never pass/fail;
+// always exits 0 (unless the bench itself breaks). Run after `npm run build` (npm run bench does both).
+//
+//  1. Start-up: one clean ~2 KB key policy, whole process `node bin/kmslint.js lint --format json|pretty FILE`,
+//     interleaved run by run with `node -e 0` so that machine noise hits both; median / min / p90 and the
+//     ratio of the medians.
+//  2. Throughput over 10,000 generated policies (seeded PRNG, key and bucket policies, 1–30 KB):
+//     (a) in process: lintText over the bytes held in memory, against JSON.parse over the same texts;
+//     (b) the whole CLI over the folder in one process.
+//
+// The in-process linter is a second esbuild bundle of src/engine/linter.ts (the CLI bundle exports only
+// main), built into a temp folder with the options of scripts/build.mjs. Everything the bench writes goes
+// into one temp folder, removed at the end (KMSLINT_BENCH_KEEP=1 keeps it).
+//
+// Knobs (environment): KMSLINT_BENCH_RUNS (start-up runs per command, default 25), KMSLINT_BENCH_POLICIES
+// (default 10000), KMSLINT_BENCH_SEED (default 20240601), KMSLINT_BENCH_PROFILE=1 (also time the stages of
+// one in-process pass: parse, normalization, kind detection, each rule).
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { build } from 'esbuild';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = join(ROOT, 'bin', 'kmslint.js');
+const NODE = process.execPath;
+const RUNS = Number(process.env.KMSLINT_BENCH_RUNS ?? 25);
+const WARMUP = 3;
+const POLICIES = Number(process.env.KMSLINT_BENCH_POLICIES ?? 10_000);
+const SEED = Number(process.env.KMSLINT_BENCH_SEED ?? 20240601);
+const PROFILE = process.env.KMSLINT_BENCH_PROFILE === '1';
+const STARTUP_GOAL = 2.0;
+const THROUGHPUT_GOAL = 5_000;
+
+const benchStart = performance.now();
+const tmp = mkdtempSync(join(os.tmpdir(), 'kmslint-bench-'));
+const MB = 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------- helpers
+
+function quantile(sorted, q) {
+  // nearest rank
+  const rank = Math.max(1, Math.ceil(q * sorted.length));
+  return sorted[Math.min(sorted.length, rank) - 1];
+}
+function stats(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { median: median(sorted), min: sorted[0], p90: quantile(sorted, 0.9), n: sorted.length };
+}
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+const ms = (v) => `${v.toFixed(1)} ms`;
+const fmt = (n, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function timeProcess(args, stdio = ['ignore', 'pipe', 'pipe']) {
+  const t0 = performance.now();
+  const r = spawnSync(NODE, args, { cwd: ROOT, stdio, maxBuffer: 1024 * MB });
+  const elapsed = performance.now() - t0;
+  if (r.error) throw r.error;
+  return { elapsed, status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+// Deterministic PRNG (mulberry32).
+function prng(seed) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (lo, hi) => lo + Math.floor(next() * (hi - lo + 1));
+  const pick = (list) => list[Math.floor(next() * list.length)];
+  const some = (list, lo, hi) => {
+    const n = Math.min(list.length, int(lo, hi));
+    const copy = [...list];
+    for (let i = copy.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [copy[i], copy[j]] = [copy[j], copy[i]];
+    }
+    return copy.slice(0, n);
+  };
+  return { next, int, pick, some, chance: (p) => next() < p };
+}
+
+// ------------------------------------------------------------------------------------ policy generation
+
+const REGIONS = ['us-east-1', 'us-east-2', 'us-west-2', 'eu-west-1', 'eu-central-1', 'ap-southeast-2', 'ap-northeast-1'];
+const TEAMS = ['payments', 'ledger', 'analytics', 'platform', 'search', 'identity', 'billing', 'ml', 'data-eng', 'risk', 'growth', 'infra'];
+const ROLE_KINDS = ['app', 'etl', 'batch', 'api', 'worker', 'reader', 'writer', 'ci', 'deploy', 'admin', 'ops', 'audit'];
+const KMS_ADMIN_ACTIONS = [
+  'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*', 'kms:Disable*',
+  'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion',
+  'kms:RotateKeyOnDemand',
+];
+const KMS_USE_ACTIONS = ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'];
+const KMS_EXTRA_ACTIONS = ['kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:Sign', 'kms:Verify', 'kms:GetPublicKey', 'kms:GenerateMac', 'kms:VerifyMac'];
+const KMS_VIA_SERVICES = ['s3', 'secretsmanager', 'ssm', 'dynamodb', 'rds', 'ec2', 'sqs', 'sns', 'lambda', 'logs'];
+const S3_READ = ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging', 's3:GetObjectAcl', 's3:ListBucket', 's3:GetBucketLocation', 's3:ListBucketVersions'];
+const S3_WRITE = ['s3:PutObject', 's3:PutObjectTagging', 's3:DeleteObject', 's3:DeleteObjectVersion', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:PutObjectAcl'];
+const S3_REPLICATION = ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags', 's3:GetObjectVersionTagging', 's3:ObjectOwnerOverrideToBucketOwner'];
+
+function makeGenerator(seed) {
+  const r = prng(seed);
+  const account = () => String(r.int(100000000000, 999999999999));
+  const role = (acct, team) => `arn:aws:iam::${acct}:role/${team ?? r.pick(TEAMS)}-${r.pick(ROLE_KINDS)}-${r.int(1, 99)}`;
+  const roles = (acct, lo, hi) => Array.from({ length: r.int(lo, hi) }, () => (r.chance(0.15) ? `arn:aws:iam::${account()}:root` : role(acct)));
+  const one = (list) => (list.length === 1 ? list[0] : list);
+  const orgId = () => `o-${Math.floor(r.next() * 36 ** 10).toString(36).padStart(10, '0')}`;
+  const vpce = () => `vpce-${Math.floor(r.next() * 16 ** 8).toString(16).padStart(8, '0')}${Math.floor(r.next() * 16 ** 8).toString(16).padStart(8, '0')}`.slice(0, 22);
+  const cidr = () => (r.chance(0.8) ? `${r.int(1, 223)}.${r.int(0, 255)}.${r.int(0, 255)}.0/${r.pick([16, 20, 24, 28])}` : `2001:db8:${r.int(0, 65535).toString(16)}::/48`);
+
+  function keyStatements(ctx) {
+    const { acct, region } = ctx;
+    const extra = [
+      () => ({
+        Sid: 'AllowViaService',
+        Effect: 'Allow',
+        Principal: { AWS: one(roles(acct, 1, 6)) },
+        Action: r.some([...KMS_USE_ACTIONS, ...KMS_EXTRA_ACTIONS], 2, 6),
+        Resource: '*',
+        Condition: {
+          StringEquals: { 'kms:ViaService': one(r.some(KMS_VIA_SERVICES, 1, 3).map((s) => `${s}.${region}.amazonaws.com`)), 'kms:CallerAccount': acct },
+        },
+      }),
+      () => ({
+        Sid: 'AllowCloudWatchLogs',
+        Effect: 'Allow',
+        Principal: { Service: `logs.${region}.amazonaws.com` },
+        Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        Resource: '*',
+        Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${region}:${acct}:log-group:/${r.pick(TEAMS)}/*` } },
+      }),
+      () => ({
+        Sid: 'AllowCloudTrailEncrypt',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: 'kms:GenerateDataKey*',
+        Resource: '*',
+        Condition: {
+          StringEquals: { 'aws:SourceArn': `arn:aws:cloudtrail:${region}:${acct}:trail/${r.pick(TEAMS)}-trail` },
+          StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:aws:cloudtrail:*:${acct}:trail/*` },
+        },
+      }),
+      () => ({
+        Sid: 'AllowOrganizationDecrypt',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: ['kms:Decrypt', 'kms:DescribeKey'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': ctx.org }, ArnLike: { 'aws:PrincipalArn': `arn:aws:iam::*:role/${r.pick(TEAMS)}-*` } },
+      }),
+      () => ({
+        Sid: 'DenyDeletionExceptBreakGlass',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: ['kms:ScheduleKeyDeletion', 'kms:DisableKey', 'kms:PutKeyPolicy'],
+        Resource: '*',
+        Condition: { ArnNotLike: { 'aws:PrincipalArn': roles(acct, 1, 4).concat(`arn:aws:iam::${acct}:role/break-glass`) } },
+      }),
+      () => ({
+        Sid: 'AllowCrossAccountUse',
+        Effect: 'Allow',
+        Principal: { AWS: Array.from({ length: r.int(1, 8) }, () => (r.chance(0.5) ? `arn:aws:iam::${account()}:root` : account())) },
+        Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'],
+        Resource: '*',
+        Condition: { 'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': r.some(['tenant', 'purpose', 'aws:s3:arn', 'team', 'env'], 1, 3) } },
+      }),
+      () => ({
+        Sid: 'AllowTaggedPrincipals',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${acct}:root` },
+        Action: r.some(KMS_USE_ACTIONS, 2, 5),
+        Resource: '*',
+        Condition: {
+          StringEquals: { [`aws:PrincipalTag/${r.pick(['team', 'project', 'cost-center'])}`]: r.pick(TEAMS), 'aws:ResourceTag/env': r.pick(['prod', 'staging', 'dev']) },
+          DateLessThan: { 'aws:CurrentTime': `20${r.int(26, 30)}-0${r.int(1, 9)}-1${r.int(0, 9)}T00:00:00Z` },
+        },
+      }),
+      () => ({
+        Sid: 'DenyOutsideNetwork',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+        Condition: {
+          NotIpAddress: { 'aws:SourceIp': Array.from({ length: r.int(1, 6) }, cidr) },
+          Bool: { 'aws:ViaAWSService': 'false' },
+          StringNotEquals: { 'aws:SourceVpce': Array.from({ length: r.int(1, 3) }, vpce) },
+        },
+      }),
+      () => ({
+        Sid: 'AllowGrantsForServices',
+        Effect: 'Allow',
+        Principal: { AWS: one(roles(acct, 1, 4)) },
+        Action: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
+        Resource: '*',
+        Condition: {
+          Bool: { 'kms:GrantIsForAWSResource': r.chance(0.5) ? 'true' : true },
+          'ForAllValues:StringEquals': { 'kms:GrantOperations': r.some(['Decrypt', 'Encrypt', 'GenerateDataKey', 'ReEncryptFrom', 'ReEncryptTo', 'DescribeKey'], 2, 5) },
+        },
+      }),
+    ];
+    const statements = [
+      { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${acct}:root` }, Action: 'kms:*', Resource: '*' },
+      { Sid: 'Allow access for Key Administrators', Effect: 'Allow', Principal: { AWS: one(roles(acct, 1, 3)) }, Action: KMS_ADMIN_ACTIONS, Resource: '*' },
+      { Sid: 'Allow use of the key', Effect: 'Allow', Principal: { AWS: one(roles(acct, 1, 4)) }, Action: KMS_USE_ACTIONS, Resource: '*' },
+      {
+        Sid: 'Allow attachment of persistent resources',
+        Effect: 'Allow',
+        Principal: { AWS: one(roles(acct, 1, 4)) },
+        Action: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
+        Resource: '*',
+        Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      },
+    ];
+    return { statements, extra };
+  }
+
+  function bucketStatements(ctx) {
+    const { acct, region, bucket } = ctx;
+    const b = `arn:aws:s3:::${bucket}`;
+    const prefix = () => `${r.pick(TEAMS)}/${r.pick(['raw', 'curated', 'exports', 'reports', 'tmp', 'archive'])}`;
+    const extra = [
+      () => ({
+        Sid: 'CrossAccountRead',
+        Effect: 'Allow',
+        Principal: { AWS: one(roles(account(), 1, 8)) },
+        Action: r.some(S3_READ, 2, 6),
+        Resource: [b, `${b}/${prefix()}/*`],
+      }),
+      () => ({
+        Sid: 'TeamReadWrite',
+        Effect: 'Allow',
+        Principal: { AWS: one(roles(acct, 1, 6)) },
+        Action: r.some([...S3_READ, ...S3_WRITE], 3, 9),
+        Resource: Array.from({ length: r.int(1, 4) }, () => `${b}/${prefix()}/*`),
+      }),
+      () => ({
+        Sid: 'ListOwnPrefix',
+        Effect: 'Allow',
+        Principal: { AWS: one(roles(acct, 1, 4)) },
+        Action: 's3:ListBucket',
+        Resource: b,
+        Condition: { StringLike: { 's3:prefix': [`${prefix()}/*`, 'home/${aws:username}/*', ''] } },
+      }),
+      () => ({
+        Sid: 'CloudFrontOAC',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudfront.amazonaws.com' },
+        Action: 's3:GetObject',
+        Resource: `${b}/*`,
+        Condition: { StringEquals: { 'AWS:SourceArn': `arn:aws:cloudfront::${acct}:distribution/E${Math.floor(r.next() * 36 ** 12).toString(36).toUpperCase().padStart(12, '0')}` } },
+      }),
+      () => ({
+        Sid: 'AllowELBAccessLogs',
+        Effect: 'Allow',
+        Principal: { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' },
+        Action: 's3:PutObject',
+        Resource: `${b}/${r.pick(['alb', 'nlb', 'elb'])}-logs/AWSLogs/${acct}/*`,
+      }),
+      () => ({
+        Sid: 'S3ServerAccessLogs',
+        Effect: 'Allow',
+        Principal: { Service: 'logging.s3.amazonaws.com' },
+        Action: 's3:PutObject',
+        Resource: `${b}/access-logs/*`,
+        Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:s3:::${r.pick(TEAMS)}-${region}-data` }, StringEquals: { 'aws:SourceAccount': acct } },
+      }),
+      () => ({
+        Sid: 'ReplicationFromSource',
+        Effect: 'Allow',
+        Principal: { AWS: role(account(), 'replication') },
+        Action: r.some(S3_REPLICATION, 3, 5),
+        Resource: `${b}/*`,
+      }),
+      () => ({
+        Sid: 'DenyOutsideVpce',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        Resource: [`${b}/*`],
+        Condition: { StringNotEquals: { 'aws:SourceVpce': Array.from({ length: r.int(1, 4) }, vpce) }, ArnNotLike: { 'aws:PrincipalArn': roles(acct, 1, 3) } },
+      }),
+      () => ({
+        Sid: 'OrgRead',
+        Effect: 'Allow',
+        Principal: '*',
+        Action: ['s3:GetObject', 's3:ListBucket'],
+        Resource: [b, `${b}/shared/*`],
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': ctx.org }, IpAddress: { 'aws:SourceIp': Array.from({ length: r.int(1, 5) }, cidr) } },
+      }),
+      () => ({
+        Sid: 'DenyWrongKey',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:PutObject',
+        Resource: `${b}/*`,
+        Condition: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': `arn:aws:kms:${region}:${acct}:key/${uuid()}` } },
+      }),
+      () => ({
+        Sid: 'RequireObjectTags',
+        Effect: 'Deny',
+        Principal: { AWS: one(roles(acct, 1, 3)) },
+        Action: 's3:PutObject',
+        Resource: `${b}/${prefix()}/*`,
+        Condition: { 'ForAnyValue:StringNotLike': { 's3:RequestObjectTagKeys': ['team', 'classification', 'owner'] }, NumericGreaterThan: { 's3:signatureAge': String(r.int(60000, 600000)) } },
+      }),
+    ];
+    const statements = [
+      { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [b, `${b}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+    ];
+    if (r.chance(0.5)) statements.push({ Sid: 'EnforceTLSv12', Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:*', Resource: [b, `${b}/*`], Condition: { NumericLessThan: { 's3:TlsVersion': '1.2' } } });
+    if (r.chance(0.6)) statements.push({ Sid: 'DenyUnencryptedUploads', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `${b}/*`, Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } } });
+    return { statements, extra };
+  }
+
+  function uuid() {
+    const h = (n) => Array.from({ length: n }, () => r.int(0, 15).toString(16)).join('');
+    return `${h(8)}-${h(4)}-4${h(3)}-${r.pick(['8', '9', 'a', 'b'])}${h(3)}-${h(12)}`;
+  }
+
+  // A realistic mistake, seeded into a minority of the policies, so that the reporting path (positions) runs too.
+  const MISTAKES = {
+    'key-policy': [
+      (p) => { p.Statement[2].Action = ['kms:Encrypt', 'kms:Decrpyt', 'kms:GenerateDataKey*']; return 'unknown-action'; },
+      (p) => { p.Statement[3].Condition = { Bool: { 'kms:GrantIsForAwsResources': 'true' } }; return 'unknown-condition-key'; },
+      (p) => { p.Statement[1].Principal = { AWS: `arn:aws:iam::${account().slice(1)}:role/admin` }; return 'invalid-policy'; },
+      (p) => { delete p.Version; return 'invalid-policy'; },
+    ],
+    'bucket-policy': [
+      (p) => { p.Statement[0].Condition = { Bool: { 'aws:SecureTransport': 'no' } }; return 'invalid-policy'; },
+      (p) => { p.Statement.push({ Sid: 'Typo', Effect: 'Allow', Principal: { AWS: role(p.__acct) }, Action: 's3:GetObjects', Resource: `arn:aws:s3:::${p.__bucket}/*` }); return 'unknown-action'; },
+      (p) => { p.Statement.push({ Sid: 'WrongKey', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: `arn:aws:s3:::${p.__bucket}/*`, Condition: { StringNotEquals: { 'aws:SourceVPCE': vpce() } } }); return 'unknown-condition-key'; },
+      (p) => { p.Statement.push({ Sid: 'KmsInBucket', Effect: 'Allow', Principal: { AWS: role(p.__acct) }, Action: 'kms:Decrypt', Resource: `arn:aws:s3:::${p.__bucket}/*` }); return 'unknown-action'; },
+    ],
+  };
+
+  const encoder = new TextEncoder();
+
+  /** One policy: kind, target size (bytes as written), text. Adds statements until the text reaches the target. */
+  return function generate(index) {
+    const kind = r.chance(0.55) ? 'key-policy' : 'bucket-policy';
+    // Sizes: log-uniform between 1 KB and 30 KB (many small policies, a long tail of large ones).
+    const target = Math.round(1024 * Math.exp(r.next() * Math.log(30)));
+    const indent = r.pick([2, 2, 4, '\t']);
+    const ctx = { acct: account(), region: r.pick(REGIONS), org: orgId(), bucket: `${r.pick(TEAMS)}-${r.pick(['data', 'logs', 'assets', 'backups', 'exports'])}-${r.int(1000, 9999)}` };
+    const { statements, extra } = kind === 'key-policy' ? keyStatements(ctx) : bucketStatements(ctx);
+    const policy = { Version: '2012-10-17', ...(r.chance(0.5) ? { Id: kind === 'key-policy' ? 'key-consolepolicy-3' : `Policy${r.int(1e12, 1e13)}` } : {}), Statement: statements };
+    let text = JSON.stringify(policy, null, indent);
+    const sids = new Map();
+    // Bucket policies stop below S3's 20 KB (minified) limit; key policies below KMS's 32 KB.
+    const limit = kind === 'key-policy' ? 31_000 : 19_500;
+    for (;;) {
+      if (text.length >= target) break;
+      const s = r.pick(extra)();
+      const n = (sids.get(s.Sid) ?? 0) + 1;
+      sids.set(s.Sid, n);
+      if (n > 1) s.Sid = `${s.Sid}${n}`;
+      statements.push(s);
+      const next = JSON.stringify(policy, null, indent);
+      const measured = kind === 'key-policy' ? next.length : JSON.stringify(policy).length;
+      if (measured > limit) {
+        statements.pop();
+        break;
+      }
+      text = next;
+    }
+    let mistake;
+    if (r.chance(0.08)) {
+      policy.__acct = ctx.acct;
+      policy.__bucket = ctx.bucket;
+      mistake = r.pick(MISTAKES[kind])(policy);
+      delete policy.__acct;
+      delete policy.__bucket;
+      text = JSON.stringify(policy, null, indent);
+    }
+    if (r.chance(0.3)) text += '\n';
+    const name = `${kind === 'key-policy' ? 'key' : 'bucket'}-${String(index).padStart(5, '0')}.json`;
+    return { name, kind, text, bytes: encoder.encode(text), mistake };
+  };
+}
+
+function startupKeyPolicy() {
+  const acct = '111122223333';
+  return {
+    Version: '2012-10-17',
+    Id: 'key-consolepolicy-3',
+    Statement: [
+      { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${acct}:root` }, Action: 'kms:*', Resource: '*' },
+      {
+        Sid: 'Allow access for Key Administrators',
+        Effect: 'Allow',
+        Principal: { AWS: [`arn:aws:iam::${acct}:role/KeyAdmin`, `arn:aws:iam::${acct}:role/SecurityBreakGlass`] },
+        Action: KMS_ADMIN_ACTIONS,
+        Resource: '*',
+      },
+      {
+        Sid: 'Allow use of the key',
+        Effect: 'Allow',
+        Principal: { AWS: [`arn:aws:iam::${acct}:role/payments-api`, `arn:aws:iam::${acct}:role/payments-worker`] },
+        Action: KMS_USE_ACTIONS,
+        Resource: '*',
+      },
+      {
+        Sid: 'Allow attachment of persistent resources',
+        Effect: 'Allow',
+        Principal: { AWS: [`arn:aws:iam::${acct}:role/payments-api`, `arn:aws:iam::${acct}:role/payments-worker`] },
+        Action: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
+        Resource: '*',
+        Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      },
+    ],
+  };
+}
+
+// ------------------------------------------------------------------------------------------------ main
+
+function header(title) {
+  console.log(`\n== ${title}`);
+}
+
+async function main() {
+  const cpus = os.cpus();
+  console.log('kmslint bench');
+  console.log(`machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} cores, ${os.platform()} ${os.release()}, node ${process.version}`);
+
+  // ---------------------------------------------------------------------------------- 1. start-up
+  const keyFile = join(tmp, 'startup', 'key-policy.json');
+  mkdirSync(dirname(keyFile), { recursive: true });
+  writeFileSync(keyFile, `${JSON.stringify(startupKeyPolicy(), null, 4)}\n`);
+  const keyBytes = readFileSync(keyFile).length;
+
+  // Sanity: the file is clean.
+  const check = timeProcess([BIN, 'lint', '--format', 'json', keyFile]);
+  const checkFindings = JSON.parse(check.stdout.toString()).reduce((n, r) => n + r.messages.length, 0);
+
+  header(`1. start-up (${keyBytes.toLocaleString('en-US')}-byte key policy, ${checkFindings} findings, exit ${check.status}; ${WARMUP} warm-up + ${RUNS} runs each, interleaved with node -e 0)`);
+  for (const format of ['json', 'pretty']) {
+    const lint = [BIN, 'lint', '--format', format, keyFile];
+    const empty = ['-e', '0'];
+    for (let i = 0; i < WARMUP; i++) {
+      timeProcess(empty);
+      timeProcess(lint);
+    }
+    const a = [];
+    const b = [];
+    for (let i = 0; i < RUNS; i++) {
+      // Alternate which one goes first, so that neither always follows the other.
+      if (i % 2 === 0) {
+        b.push(timeProcess(empty).elapsed);
+        a.push(timeProcess(lint).elapsed);
+      } else {
+        a.push(timeProcess(lint).elapsed);
+        b.push(timeProcess(empty).elapsed);
+      }
+    }
+    const sa = stats(a);
+    const sb = stats(b);
+    const label = `kmslint lint --format ${format}`.padEnd(30);
+    console.log(`  ${label} median ${ms(sa.median)}  min ${ms(sa.min)}  p90 ${ms(sa.p90)}`);
+    console.log(`  ${'node -e 0'.padEnd(30)} median ${ms(sb.median)}  min ${ms(sb.min)}  p90 ${ms(sb.p90)}`);
+    console.log(`  ratio of medians (--format ${format}): ${(sa.median / sb.median).toFixed(2)}x   (goal: <= ${STARTUP_GOAL.toFixed(1)}x)   [kmslint - node = ${ms(sa.median - sb.median)}]`);
+  }
+
+  // ---------------------------------------------------------------------------------- 2. throughput
+  const t0 = performance.now();
+  const generate = makeGenerator(SEED);
+  const corpus = Array.from({ length: POLICIES }, (_, i) => generate(i));
+  const folder = join(tmp, 'policies');
+  mkdirSync(folder, { recursive: true });
+  for (const p of corpus) writeFileSync(join(folder, p.name), p.bytes);
+  const genMs = performance.now() - t0;
+
+  const totalBytes = corpus.reduce((n, p) => n + p.bytes.length, 0);
+  const totalMB = totalBytes / MB;
+  const sizes = corpus.map((p) => p.bytes.length).sort((x, y) => x - y);
+  const keys = corpus.filter((p) => p.kind === 'key-policy').length;
+  const withMistake = corpus.filter((p) => p.mistake).length;
+  const band = (lo, hi) => sizes.filter((s) => s >= lo * 1024 && s < hi * 1024).length;
+  header(`2. throughput: ${fmt(POLICIES)} generated policies (seed ${SEED}; written in ${(genMs / 1000).toFixed(1)} s)`);
+  console.log(`  corpus: ${totalMB.toFixed(1)} MB total, mean ${(totalBytes / POLICIES / 1024).toFixed(1)} KB, median ${(median(sizes) / 1024).toFixed(1)} KB, min ${(sizes[0] / 1024).toFixed(1)} KB, max ${(sizes[sizes.length - 1] / 1024).toFixed(1)} KB`);
+  console.log(`          ${fmt(keys)} key policies, ${fmt(POLICIES - keys)} bucket policies; by size: <4 KB ${band(0, 4)}, 4-10 KB ${band(4, 10)}, 10-20 KB ${band(10, 20)}, >=20 KB ${band(20, 1e9)}`);
+  console.log(`          ${fmt(withMistake)} (${((withMistake / POLICIES) * 100).toFixed(1)}%) seeded with one realistic mistake; the rest are meant to be clean`);
+
+  // In-process linter: a bundle of src/engine/linter.ts with the options of scripts/build.mjs.
+  const linterDir = join(tmp, 'linter');
+  await build({
+    entryPoints: { linter: join(ROOT, 'src/engine/linter.ts') },
+    absWorkingDir: ROOT,
+    outdir: linterDir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: ['eslint-formatter-pretty'],
+    banner: { js: "import { createRequire as __kmslintCreateRequire } from 'node:module'; const require = __kmslintCreateRequire(import.meta.url);" },
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  const { lintText } = await import(pathToFileURL(join(linterDir, 'linter.mjs')).href);
+
+  const texts = corpus.map((p) => p.text);
+  const paths = corpus.map((p) => join('policies', p.name));
+  const inputs = corpus.map((p) => p.bytes);
+  let sink = 0;
+  const lintPass = (count = POLICIES) => {
+    let findings = 0;
+    const t = performance.now();
+    for (let i = 0; i < count; i++) findings += lintText(inputs[i], paths[i]).findings.length;
+    const elapsed = performance.now() - t;
+    sink += findings;
+    return { elapsed, findings };
+  };
+  const parsePass = (count = POLICIES) => {
+    const t = performance.now();
+    for (let i = 0; i < count; i++) sink += typeof JSON.parse(texts[i]) === 'object' ? 1 : 0;
+    return { elapsed: performance.now() - t };
+  };
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decodeParsePass = () => {
+    const t = performance.now();
+    for (let i = 0; i < POLICIES; i++) sink += typeof JSON.parse(decoder.decode(inputs[i])) === 'object' ? 1 : 0;
+    return { elapsed: performance.now() - t };
+  };
+
+  // Warm-up on a tenth of the corpus, then 3 timed passes of each, alternated.
+  lintPass(Math.ceil(POLICIES / 10));
+  parsePass(Math.ceil(POLICIES / 10));
+  const lintTimes = [];
+  const parseTimes = [];
+  const decodeTimes = [];
+  let findingsPerPass = 0;
+  for (let pass = 0; pass < 3; pass++) {
+    const l = lintPass();
+    lintTimes.push(l.elapsed);
+    findingsPerPass = l.findings;
+    parseTimes.push(parsePass().elapsed);
+    decodeTimes.push(decodeParsePass().elapsed);
+  }
+
+  // What was found (outside the timed passes): by rule, and how many policies have any.
+  const byRule = new Map();
+  let policiesWithFindings = 0;
+  let cleanWithFindings = 0;
+  for (let i = 0; i < POLICIES; i++) {
+    const { findings } = lintText(inputs[i], paths[i]);
+    if (findings.length > 0) {
+      policiesWithFindings++;
+      if (!corpus[i].mistake) cleanWithFindings++;
+    }
+    for (const f of findings) byRule.set(`${f.ruleId}/${f.severity}`, (byRule.get(`${f.ruleId}/${f.severity}`) ?? 0) + 1);
+  }
+
+  const rate = (elapsedMs) => ({ pps: POLICIES / (elapsedMs / 1000), mbps: totalMB / (elapsedMs / 1000) });
+  const lm = median(lintTimes);
+  const pm = median(parseTimes);
+  const dm = median(decodeTimes);
+  const lr = rate(lm);
+  const pr = rate(pm);
+  const dr = rate(dm);
+  console.log(`  findings: ${fmt(findingsPerPass)} in ${fmt(policiesWithFindings)} policies (${fmt(cleanWithFindings)} of them without a seeded mistake); ${[...byRule].sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  console.log(`  (a) in process, lintText(bytes) over the corpus in memory, median of 3 passes (${lintTimes.map((t) => (t / 1000).toFixed(2)).join(' / ')} s):`);
+  console.log(`      lintText                     ${fmt(lr.pps).padStart(8)} policies/s  ${lr.mbps.toFixed(1).padStart(7)} MB/s   (${(lm / 1000).toFixed(2)} s; ${((lm * 1000) / POLICIES).toFixed(0)} us/policy)   goal: >= ${fmt(THROUGHPUT_GOAL)} policies/s`);
+  console.log(`      floor: JSON.parse(text)      ${fmt(pr.pps).padStart(8)} policies/s  ${pr.mbps.toFixed(1).padStart(7)} MB/s   (${(pm / 1000).toFixed(2)} s)   lintText / JSON.parse = ${(lm / pm).toFixed(1)}x the time`);
+  console.log(`      (ref: UTF-8 decode + parse   ${fmt(dr.pps).padStart(8)} policies/s  ${dr.mbps.toFixed(1).padStart(7)} MB/s   (${(dm / 1000).toFixed(2)} s)   lintText / decode+parse = ${(lm / dm).toFixed(1)}x)`);
+
+  // Whole CLI over the folder, one process, JSON report to a file.
+  const cliRuns = [];
+  let cliStatus;
+  let cliResults = 0;
+  const outFile = join(tmp, 'report.json');
+  const cliCount = Number(process.env.KMSLINT_BENCH_CLI_RUNS ?? 3);
+  for (let i = 0; i < cliCount; i++) {
+    const fd = openSync(outFile, 'w');
+    try {
+      const run = timeProcess([BIN, 'lint', '--format', 'json', folder], ['ignore', fd, 'pipe']);
+      cliRuns.push(run.elapsed);
+      cliStatus = run.status;
+      if (run.status === 2) console.log(`  CLI failed: ${run.stderr.toString().slice(0, 500)}`);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  try {
+    cliResults = JSON.parse(readFileSync(outFile, 'utf8')).length;
+  } catch {
+    cliResults = -1;
+  }
+  const cm = median(cliRuns);
+  const cr = rate(cm);
+  console.log(`  (b) whole CLI: node bin/kmslint.js lint --format json <folder> > file, median of ${cliRuns.length} runs (${cliRuns.map((t) => (t / 1000).toFixed(2)).join(' / ')} s; exit ${cliStatus}; ${fmt(cliResults)} results, report ${(readFileSync(outFile).length / MB).toFixed(1)} MB):`);
+  console.log(`      CLI                          ${fmt(cr.pps).padStart(8)} policies/s  ${cr.mbps.toFixed(1).padStart(7)} MB/s   (${(cm / 1000).toFixed(2)} s, start-up included)   goal: >= ${fmt(THROUGHPUT_GOAL)} policies/s`);
+
+  if (PROFILE) await profileStages(linterDir, inputs, paths);
+
+  console.log(`\nbench time: ${((performance.now() - benchStart) / 1000).toFixed(1)} s${sink < 0 ? '' : ''}`);
+}
+
+/**
+ * Optional stage timing (KMSLINT_BENCH_PROFILE=1): bundles a small harness that calls the model and each rule
+ * separately, the way lintDocument does, and times each stage over the whole corpus.
+ */
+async function profileStages(linterDir, inputs, paths) {
+  const entry = join(linterDir, 'stages-entry.ts');
+  writeFileSync(
+    entry,
+    [
+      `export { createDocument } from ${JSON.stringify(join(ROOT, 'src/model/document.ts'))};`,
+      `export { decodeSource } from ${JSON.stringify(join(ROOT, 'src/model/source.ts'))};`,
+      `export { parseJson } from ${JSON.stringify(join(ROOT, 'src/model/json.ts'))};`,
+      `export { normalizePolicy, looksLikePolicy } from ${JSON.stringify(join(ROOT, 'src/model/policy.ts'))};`,
+      `export { detectKind } from ${JSON.stringify(join(ROOT, 'src/model/kind.ts'))};`,
+      `export { structureIssues } from ${JSON.stringify(join(ROOT, 'src/model/grammar.ts'))};`,
+      `export { allRules } from ${JSON.stringify(join(ROOT, 'rules/index.ts'))};`,
+      `export { lintDocument } from ${JSON.stringify(join(ROOT, 'src/engine/linter.ts'))};`,
+    ].join('\n'),
+  );
+  await build({
+    entryPoints: { stages: entry },
+    absWorkingDir: ROOT,
+    outdir: linterDir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    banner: { js: "import { createRequire as __kmslintCreateRequire } from 'node:module'; const require = __kmslintCreateRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  const m = await import(pathToFileURL(join(linterDir, 'stages.mjs')).href);
+  const n = inputs.length;
+  const time = (label, fn) => {
+    fn(); // warm
+    const t = performance.now();
+    fn();
+    return [label, performance.now() - t];
+  };
+  const docs = inputs.map((b, i) => m.createDocument(b, paths[i]));
+  const texts = inputs.map((b) => m.decodeSource(b).text);
+  const values = texts.map((t) => JSON.parse(t));
+  const rows = [];
+  rows.push(time('UTF-8 decode (decodeSource)', () => { for (const b of inputs) m.decodeSource(b); }));
+  rows.push(time('JSON.parse', () => { for (const t of texts) JSON.parse(t); }));
+  rows.push(time('parseJson (JSON.parse + string count)', () => { for (const t of texts) m.parseJson(t); }));
+  rows.push(time('normalizePolicy', () => { for (const v of values) m.normalizePolicy(v); }));
+  rows.push(time('createDocument (all of the above)', () => { for (let i = 0; i < n; i++) m.createDocument(inputs[i], paths[i]); }));
+  rows.push(time('detectKind', () => { for (const d of docs) if (d.policy) m.detectKind(d.policy, d.filePath); }));
+  rows.push(time('structureIssues (schema validator)', () => { for (const v of values) m.structureIssues(v); }));
+  for (const rule of m.allRules) {
+    const fresh = inputs.map((b, i) => m.createDocument(b, paths[i]));
+    const kinds = fresh.map((d) => (d.policy ? m.detectKind(d.policy, d.filePath) : undefined));
+    rows.push(time(`rule ${rule.meta.id} (report() a no-op)`, () => {
+      for (let i = 0; i < n; i++) {
+        const d = fresh[i];
+        const kd = kinds[i];
+        if (!kd && (rule.meta.needsPolicy ?? true)) continue;
+        rule.check({ kind: kd?.kind ?? 'key-policy', kindDecision: kd, trust: { trustedAccounts: [] }, document: d, policy: d.policy ?? { statements: [], statementIsArray: false, value: undefined }, report: () => {} });
+      }
+    }));
+  }
+  rows.push(time('lintDocument (all rules, fresh documents)', () => { for (let i = 0; i < n; i++) m.lintDocument(m.createDocument(inputs[i], paths[i])); }));
+  console.log('\n== stage profile (one pass over the corpus each, after one warm-up pass; the single-rule rows do not locate findings)');
+  for (const [label, t] of rows) console.log(`  ${label.padEnd(48)} ${ms(t).padStart(10)}  ${((t * 1000) / n).toFixed(1).padStart(6)} us/policy`);
+}
+
+try {
+  await main();
+} finally {
+  if (process.env.KMSLINT_BENCH_KEEP === '1') console.log(`kept: ${tmp}`);
+  else rmSync(tmp, { recursive: true, force: true });
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { parseJson } from "../../src/model/json.js";
+import { createDocument } from "../../src/model/document.js";
+import { decodeSource } from "../../src/model/source.js";
+
+const ok = (text: string) => {
+  const parsed = parseJson(text);
+  if (!parsed.ok) throw new Error(parsed.message);
+  return parsed;
+};
+
+describe("parseJson positions", () => {
+  it("locates values and keys by path, 1-based", () => {
+    const p = ok('{\n  "Statement": [\n    {"Effect": "Allow"}\n  ]\n}');
+    expect(p.locator.locate(["Statement", 0, "Effect"]).start).toMatchObject({ line: 3, column: 16 });
+    expect(p.locator.locate(["Statement", 0, "Effect"], "key").start).toMatchObject({ line: 3, column: 6 });
+    expect(p.locator.locate(["Statement", 0, "Effect"]).end).toMatchObject({ line: 3, column: 23 });
+  });
+
+  it("counts CRLF as one line break", () => {
+    const p = ok('{\r\n  "A": 1,\r\n  "B": 2\r\n}');
+    expect(p.locator.locate(["B"]).start).toMatchObject({ line: 3, column: 8 });
+  });
+
+  it("takes the last of duplicate keys, as JSON.parse does", () => {
+    const p = ok('{"Effect": "Deny", "Effect": "Allow"}');
+    expect(p.value).toEqual({ Effect: "Allow" });
+    expect(p.locator.locate(["Effect"]).start.column).toBe(30);
+  });
+
+  it("finds duplicate keys at any depth, not in strings that merely look like keys", () => {
+    const p = ok('{"a": "\\"a\\": 1", "b": {"c": 1, "c": 2}, "d": [{"e": 1}, {"e": 1}]}');
+    expect(p.locator.hasDuplicateKeys).toBe(true);
+    expect(p.locator.duplicateKeys().map((d) => [d.key, d.objectPath, d.duplicate.start.column])).toEqual([["c", ["b"], 33]]);
+  });
+
+  it("does not parse with positions when nothing needs them", () => {
+    const p = ok('{"a": "x", "b": ["y", "z"]}');
+    expect(p.locator.hasDuplicateKeys).toBe(false);
+    expect(p.locator.duplicateKeys()).toEqual([]);
+  });
+
+  it("reports a syntax error with the position of the offending token", () => {
+    const p = parseJson('{\n  "a": 1\n  "b": 2\n}');
+    expect(p.ok).toBe(false);
+    if (!p.ok) expect(p.range.start).toMatchObject({ line: 3, column: 3 });
+  });
+
+  it("rejects raw control characters inside strings (momoa alone would accept them)", () => {
+    const p = parseJson('{"a": "x\ty"}');
+    expect(p.ok).toBe(false);
+    if (!p.ok) expect(p.range.start).toMatchObject({ line: 1, column: 9 });
+  });
+});
+
+describe("decoding", () => {
+  it("strips a byte order mark without shifting columns", () => {
+    const doc = createDocument(new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('{"Version": 1}')]), "f.json");
+    expect(doc.hadBom).toBe(true);
+    expect(doc.locate(["Version"]).start).toMatchObject({ line: 1, column: 13 });
+  });
+
+  it("reports a NUL byte as binary, at its line and column", () => {
+    const r = decodeSource(new TextEncoder().encode('{\n  "a": "\u0000"}'));
+    expect(r).toMatchObject({ ok: false, reason: "binary", line: 2, column: 9 });
+  });
+
+  it("reports invalid UTF-8 at the first bad byte", () => {
+    const bytes = new Uint8Array([...new TextEncoder().encode('{"a": "caf'), 0xe9, ...new TextEncoder().encode('"}')]);
+    const r = decodeSource(bytes);
+    expect(r).toMatchObject({ ok: false, reason: "not-utf8", line: 1, column: 11 });
+  });
+
+  it("counts raw bytes without the BOM and minified bytes of the value", () => {
+    const doc = createDocument('\uFEFF{ "a" : [ 1 , 2 ] }', "f.json");
+    expect(doc.rawBytes).toBe(19);
+    expect(doc.minifiedBytes()).toBe('{"a":[1,2]}'.length);
+  });
+});
