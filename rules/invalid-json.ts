@@ -8,7 +8,7 @@ export default defineRule({
     needsPolicy: false,
     description: "The file is not parseable JSON (or not UTF-8 text at all).",
     messages: {
-      syntax: "Not valid JSON: {{message}}. Nothing else in this file was checked; AWS rejects it as MalformedPolicyDocument.",
+      syntax: "Not valid JSON: {{message}}. Nothing else in this file was checked; AWS rejects it (MalformedPolicyDocumentException from KMS, MalformedPolicy from S3).",
       unreadable: "{{message}} Nothing else in this file was checked.",
     },
   },

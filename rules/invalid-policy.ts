@@ -34,7 +34,7 @@ export default defineRule({
         "The document has no \"Statement\" element, so it is not a policy: a key or bucket policy is a JSON object with \"Version\" and \"Statement\". Nothing else in this file was checked.",
       tooDeep: "The document is nested {{depth}} levels deep; a policy is at most 6. It was not checked further.",
       duplicateKey:
-        "Duplicate key \"{{key}}\" (first at {{first}}). JSON parsers disagree on which one wins (AWS and JSON.parse take the last), so a reviewer or another tool may read a different policy than AWS enforces. Keep one.",
+        "Duplicate key \"{{key}}\" (first at {{first}}). JSON parsers disagree on which one wins (JSON.parse, and kmslint, take the last; others take the first or reject the file), so a reviewer or another tool may read a different policy than the one AWS enforces. Keep one.",
       structure: "{{message}}",
       noStatements: "The policy has no statements: it grants nothing{{kmsNote}}.",
       noVersion:
@@ -97,7 +97,10 @@ export default defineRule({
       return;
     }
     for (const issue of structureIssues(value)) {
-      context.report({ messageId: "structure", data: { message: issue.message }, path: issue.path, target: issue.target, statement: statementAt(context, issue.path) });
+      const statement = statementAt(context, issue.path);
+      // Name a statement by its Sid, as the other messages do.
+      const message = statement?.sid && statement.sid.value !== "" ? issue.message.replace(/\bstatement #\d+/i, (m) => `${m[0] === "S" ? "Statement" : "statement"} ${statementLabel(statement)}`) : issue.message;
+      context.report({ messageId: "structure", data: { message }, path: issue.path, target: issue.target, statement });
     }
     if (context.kind === "key-policy") checkCharacterSet(context);
     if (context.kindDecision && !context.kindDecision.confident && context.policy.statements.length > 0) {
@@ -115,7 +118,7 @@ export default defineRule({
         severity: "warning",
       });
     }
-    if (!policy.version && "Statement" in value) {
+    if (!policy.version && "Statement" in value && !Object.keys(value).some((k) => k !== "Version" && k.toLowerCase() === "version")) {
       context.report({ messageId: "noVersion", range: startOf(context), severity: "warning" });
     }
     const version = policy.version?.value ?? "none (read as 2008-10-17)";

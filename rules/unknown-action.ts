@@ -34,7 +34,10 @@ export default defineRule({
         const shown = JSON.stringify(value);
         if (services.includes(prefix)) {
           if (!hasActionList(prefix) || matchActions(prefix, name).length > 0) continue;
-          const guess = /[*?]/.test(name) ? undefined : suggest(name, actionsOf(prefix).map((a) => a.name));
+          const names = actionsOf(prefix).map((a) => a.name);
+          // "kms:ReEncrypt" is the start of ReEncryptFrom and ReEncryptTo: the wildcard was forgotten.
+          const startsOf = /[*?]/.test(name) ? [] : names.filter((n) => n.toLowerCase().startsWith(name.toLowerCase()));
+          const guess = startsOf.length > 0 ? `${name}*` : /[*?]/.test(name) ? undefined : suggest(name, names);
           context.report({
             messageId: "noMatch",
             data: { action: shown, statement: label, service, hint: guess ? ` (did you mean "${prefix}:${guess}"?)` : "", source: `catalogue: ${catalogueSource}` },

@@ -1,12 +1,25 @@
 import { defineRule } from "../src/engine/rule.js";
 import { catalogueSource, conditionKeyNames, findConditionKey } from "../src/model/catalogue.js";
 import { suggest } from "../src/model/grammar.js";
-import { statementLabel } from "../src/model/policy.js";
+import { statementLabel, type ConditionOperator } from "../src/model/policy.js";
 
 /** Services whose condition keys can be in the request context of each kind's requests (plus global `aws:` keys). */
 const SERVICES = { "key-policy": ["kms"], "bucket-policy": ["s3", "s3express"] } as const;
 
 let knownNames: string[] | undefined;
+
+/**
+ * What a condition evaluates to when its key is absent from every request (AWS-FACTS.md §5.1): ForAllValues
+ * is true and ForAnyValue false whatever the operator; IfExists is true; Null is true for "true" and false for
+ * "false"; negated operators are true; the others false.
+ */
+export function absentKeyOutcome(operator: ConditionOperator, values: readonly string[]): boolean {
+  if (operator.set === "ForAllValues") return true;
+  if (operator.set === "ForAnyValue") return false;
+  if (operator.ifExists) return true;
+  if (operator.base === "Null") return values.some((v) => v.toLowerCase() === "true");
+  return /Not/.test(operator.base);
+}
 
 export default defineRule({
   meta: {
@@ -27,10 +40,7 @@ export default defineRule({
     for (const statement of context.policy.statements) {
       for (const condition of statement.conditions) {
         const { key, operator } = condition;
-        // What an absent key does: negated operators and IfExists are true, the others false (AWS-FACTS §5.1).
-        const negated = /Not/.test(operator.base) || operator.base === "Null";
-        const alwaysTrue = operator.ifExists || negated || operator.set === "ForAllValues";
-        const outcome = alwaysTrue ? "always true" : "always false";
+        const outcome = absentKeyOutcome(operator, condition.values.map((v) => v.value)) ? "always true" : "always false";
         const info = findConditionKey(key);
         const label = statementLabel(statement);
         if (!info) {

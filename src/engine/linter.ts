@@ -3,6 +3,7 @@
  * reading files, config and formatting live in src/sources, src/engine/config.ts and src/report.
  */
 import { allRules } from "../../rules/index.js";
+import { analyzePolicy, type PolicyAnalysis } from "../analysis/index.js";
 import { createDocument, type PolicyDocument } from "../model/document.js";
 import type { Range } from "../model/json.js";
 import { detectKind, type KindDecision } from "../model/kind.js";
@@ -61,6 +62,8 @@ export function lintDocument(document: PolicyDocument, options: LintOptions = {}
     kindReason = "not decided: the file is not a readable policy";
   }
 
+  let analysis: PolicyAnalysis | undefined;
+  const getAnalysis = () => (analysis ??= analyzePolicy(document.policy ?? EMPTY_POLICY, kind, trust));
   const findings: Finding[] = [];
   for (const rule of rules) {
     const { meta } = rule;
@@ -75,6 +78,9 @@ export function lintDocument(document: PolicyDocument, options: LintOptions = {}
       trust,
       document,
       policy: document.policy ?? EMPTY_POLICY,
+      get analysis() {
+        return getAnalysis();
+      },
       report(descriptor) {
         const template = meta.messages[descriptor.messageId];
         if (template === undefined) throw new Error(`rule ${meta.id} reported unknown message id ${descriptor.messageId}`);

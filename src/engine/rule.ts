@@ -6,6 +6,7 @@ import type { Path, Range, Target } from "../model/json.js";
 import type { PolicyDocument } from "../model/document.js";
 import type { Policy, PolicyKind, Statement } from "../model/policy.js";
 import type { KindDecision } from "../model/kind.js";
+import type { PolicyAnalysis } from "../analysis/index.js";
 
 export type Severity = "error" | "warning" | "info";
 export type SeveritySetting = Severity | "off";
@@ -53,6 +54,8 @@ export interface RuleContext {
   readonly document: PolicyDocument;
   /** The normalized policy; present for rules that declare `needsPolicy` (the default). */
   readonly policy: Policy;
+  /** The access analysis (principal scope, action classes, guardrails), computed once per document on first use. */
+  readonly analysis: PolicyAnalysis;
   report(descriptor: ReportDescriptor): void;
 }
 

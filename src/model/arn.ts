@@ -48,7 +48,8 @@ export type AwsPrincipalForm =
   | { form: "unique-id"; id: string }
   | { form: "invalid"; reason: string };
 
-const IAM_RESOURCE_KINDS = ["user", "role", "assumed-role", "federated-user", "group", "saml-provider", "oidc-provider"];
+/** What an AWS principal ARN can name. Groups cannot be principals; identity providers go under "Federated". */
+const IAM_RESOURCE_KINDS = ["user", "role", "assumed-role", "federated-user"];
 
 /**
  * Reads an `AWS` principal value: `*`, a 12-digit account id, an IAM or STS ARN, or the unique id
@@ -71,7 +72,8 @@ export function parseAwsPrincipal(value: string): AwsPrincipalForm {
   if (arn.resource === "root") return { form: "root", account: arn.account, arn };
   const kind = arn.resource.split("/", 1)[0]!;
   if (!IAM_RESOURCE_KINDS.includes(kind) || !arn.resource.includes("/")) {
-    return { form: "invalid", reason: `"${arn.resource}" is not a principal (expected root, user/…, role/…, assumed-role/…, federated-user/…)` };
+    const hint = kind === "group" ? "; an IAM group cannot be a principal, name its users or a role" : kind === "saml-provider" || kind === "oidc-provider" ? `; an identity provider goes under "Federated", not "AWS"` : "";
+    return { form: "invalid", reason: `"${arn.resource}" is not a principal (expected root, user/…, role/…, assumed-role/…, federated-user/…)${hint}` };
   }
   return { form: "iam", account: arn.account, arn, kind };
 }

@@ -22,8 +22,18 @@ export function structureIssues(value: unknown): StructureIssue[] {
   if (validateStructure(value)) return [];
   const issues: StructureIssue[] = [];
   const seen = new Set<string>();
+  // "effect" written in the wrong case is one mistake: report the unknown element, not also the missing one.
+  const misspelled = new Set<string>();
+  for (const error of validateStructure.errors ?? []) {
+    if (error.keyword !== "additionalProperties") continue;
+    const name = String((error.params as Record<string, unknown>)["additionalProperty"]);
+    const path = toPath(value, error.instancePath);
+    const intended = suggest(name, allowedNames(path));
+    if (intended) misspelled.add(`${error.instancePath}|${intended}`);
+  }
   for (const error of validateStructure.errors ?? []) {
     if (error.keyword === "if") continue; // the nested errors say what is wrong
+    if (error.keyword === "required" && misspelled.has(`${error.instancePath}|${String((error.params as Record<string, unknown>)["missingProperty"])}`)) continue;
     const path = toPath(value, error.instancePath);
     const issue = describe(error.keyword, error.params as Record<string, unknown>, path, value);
     if (!issue) continue;
@@ -77,8 +87,11 @@ function describe(keyword: string, params: Record<string, unknown>, path: Path, 
       }
       return { path, target: "value", message: `${capitalize(where)} must be ${allowed}` };
     }
-    case "minItems":
-      return { path, target: "value", message: `${capitalize(where)} is an empty list; AWS rejects it (a statement with no ${String(path[path.length - 1] ?? "values")} matches nothing)` };
+    case "minItems": {
+      const inCondition = path.includes("Condition");
+      const detail = inCondition ? "a condition with no values matches nothing" : `a statement with no ${String(path[path.length - 1] ?? "values")} matches nothing`;
+      return { path, target: "value", message: `${capitalize(where)} is an empty list; AWS rejects it (${detail})` };
+    }
     case "minProperties":
       return { path, target: "value", message: `${capitalize(where)} is an empty object; AWS rejects it` };
     default:

@@ -178,7 +178,7 @@ function syntaxError(text: string, error: unknown): { message: string; range: Ra
   if (!match && !/Unexpected end of JSON input/.test(raw)) offset = momoaErrorOffset(text) ?? text.length;
   if (offset > text.length) offset = text.length;
   let message = raw
-    .replace(/\s*in JSON at position \d+.*$/s, "")
+    .replace(/\s*(in JSON )?at position \d+.*$/s, "")
     .replace(/^Unexpected end of JSON input$/, "Unexpected end of JSON input: the file is truncated or a bracket is not closed")
     // "Unexpected token ']', "…snippet…" is not valid JSON": keep the token, drop the snippet.
     .replace(/^(Unexpected token '.+?'),.*is not valid JSON$/s, "$1")

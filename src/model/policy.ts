@@ -123,14 +123,15 @@ function principalElement(value: unknown, path: Path): PrincipalElement | undefi
   return { path, anyone, entries };
 }
 
-const SET_PREFIX = /^(ForAllValues|ForAnyValue):/i;
+/** Operator names are case-sensitive, set prefixes included. */
+const SET_PREFIX = /^(ForAllValues|ForAnyValue):/;
 
 export function parseOperator(raw: string): ConditionOperator {
   let rest = raw;
   let set: ConditionOperator["set"];
   const prefix = SET_PREFIX.exec(rest);
   if (prefix) {
-    set = prefix[1]!.toLowerCase() === "forallvalues" ? "ForAllValues" : "ForAnyValue";
+    set = prefix[1] === "ForAllValues" ? "ForAllValues" : "ForAnyValue";
     rest = rest.slice(prefix[0].length);
   }
   const ifExists = /IfExists$/.test(rest);

@@ -59,7 +59,7 @@ export function decodeSource(bytes: Uint8Array): DecodedSource {
 }
 
 export function tooLargeMessage(size: number): string {
-  return `File is ${formatBytes(size)}, over the ${formatBytes(MAX_POLICY_FILE_BYTES)} kmslint reads as a policy; no key policy (32,768 bytes) or bucket policy (20,480 bytes) can be that large. It was not parsed.`;
+  return `File is ${size.toLocaleString("en-US")} bytes, over the ${MAX_POLICY_FILE_BYTES.toLocaleString("en-US")} bytes (1 MB) kmslint reads as a policy; no key policy (32,768 bytes) or bucket policy (20,480 bytes) can be that large. It was not parsed.`;
 }
 
 export function formatBytes(n: number): string {

@@ -35,7 +35,8 @@ describe("normalizing the shapes AWS accepts (PEERS.md P19)", () => {
 
   it("parses set operators and IfExists", () => {
     expect(parseOperator("ForAnyValue:StringEqualsIfExists")).toEqual({ raw: "ForAnyValue:StringEqualsIfExists", base: "StringEquals", set: "ForAnyValue", ifExists: true });
-    expect(parseOperator("forallvalues:StringLike")).toMatchObject({ base: "StringLike", set: "ForAllValues", ifExists: false });
+    expect(parseOperator("ForAllValues:StringLike")).toMatchObject({ base: "StringLike", set: "ForAllValues", ifExists: false });
+    expect(parseOperator("forallvalues:StringLike")).toMatchObject({ base: "forallvalues:StringLike", set: undefined });
   });
 
   it("skips values of the wrong type instead of failing", () => {

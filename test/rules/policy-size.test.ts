@@ -54,6 +54,6 @@ describe("policy-size counting", () => {
     const big = new Uint8Array(1024 * 1024 + 1).fill(0x20);
     const result = lintText(big, "big.json");
     expect(result.findings.map((f) => [f.ruleId, f.range.start.line, f.range.start.column])).toEqual([["policy-size", 1, 1]]);
-    expect(result.findings[0]!.message).toContain("1.0 MB");
+    expect(result.findings[0]!.message).toContain("File is 1,048,577 bytes, over the 1,048,576 bytes (1 MB)");
   });
 });

@@ -1,0 +1,34 @@
+import { defineRule } from "../src/engine/rule.js";
+import { externalParties } from "../src/analysis/exposure.js";
+import { statementLabel } from "../src/model/policy.js";
+
+/** Conditions that keep CreateGrant to grants an AWS service makes, or to named grantees/operations (PEERS.md P17). */
+const GRANT_BOUNDS = new Set(["kms:grantisforawsresource", "kms:granteeprincipal", "kms:grantoperations"]);
+
+export default defineRule({
+  meta: {
+    id: "grant-without-aws-resource-guard",
+    severity: "warning",
+    appliesTo: ["key-policy"],
+    description: "kms:CreateGrant from outside the owner account without kms:GrantIsForAWSResource.",
+    messages: {
+      grant:
+        "Statement {{statement}} lets {{who}} call kms:CreateGrant without \"Bool\": {\"kms:GrantIsForAWSResource\": \"true\"}: they can grant any principal, in any account, the use of this key, and those grants do not show in the key policy. Add the condition (grants made by AWS services for EBS, RDS and the like still work), or bound kms:GranteePrincipal.",
+    },
+  },
+  check(context) {
+    const { analysis } = context;
+    for (const reach of analysis.reaches) {
+      if (!reach.actions.actions.includes("CreateGrant")) continue;
+      const bounded = reach.statement.conditions.some((c) => {
+        if (!GRANT_BOUNDS.has(c.key.toLowerCase()) || c.operator.ifExists || c.operator.set === "ForAllValues" || /Not/.test(c.operator.base)) return false;
+        if (c.key.toLowerCase() === "kms:grantisforawsresource") return c.operator.base === "Bool" && c.values.every((v) => v.value.toLowerCase() === "true");
+        return c.values.every((v) => !/[*?]/.test(v.value));
+      });
+      if (bounded) continue;
+      const parties = externalParties(reach, analysis, { includeTrusted: true });
+      if (parties.length === 0) continue;
+      context.report({ messageId: "grant", data: { statement: statementLabel(reach.statement), who: parties.join(", ") }, path: reach.path, statement: reach.statement });
+    }
+  },
+});

@@ -1,0 +1,33 @@
+import { defineRule } from "../src/engine/rule.js";
+import { statementLabel } from "../src/model/policy.js";
+
+export default defineRule({
+  meta: {
+    id: "via-service-without-caller-account",
+    severity: "warning",
+    appliesTo: ["key-policy"],
+    description: "kms:ViaService without kms:CallerAccount on a broad principal.",
+    messages: {
+      viaService:
+        "Statement {{statement}} limits the key to calls through {{services}} but not to an account: every AWS account can use the key through that service. Add \"kms:CallerAccount\": \"{{account}}\" to the same condition block, as AWS managed key policies do.",
+    },
+  },
+  check(context) {
+    const { analysis } = context;
+    const done = new Set<number>();
+    for (const reach of analysis.reaches) {
+      if (reach.base.kind !== "anyone" || !reach.constraints.viaService || done.has(reach.statement.index)) continue;
+      const callerBound = reach.constraints.notes.some((n) => n.narrows && /^(kms:calleraccount|aws:principalaccount|aws:principalarn)$/i.test(n.condition.key));
+      if (callerBound) continue;
+      done.add(reach.statement.index);
+      const note = reach.constraints.notes.find((n) => n.condition.key.toLowerCase() === "kms:viaservice")!;
+      context.report({
+        messageId: "viaService",
+        data: { statement: statementLabel(reach.statement), services: reach.constraints.viaService.join(", "), account: analysis.trust.account ?? "<owner account>" },
+        path: note.condition.keyPath,
+        target: "key",
+        statement: reach.statement,
+      });
+    }
+  },
+});

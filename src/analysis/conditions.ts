@@ -1,0 +1,199 @@
+/**
+ * Which conditions of an Allow statement narrow *who* can use it, and to what.
+ *
+ * A condition narrows only when it certainly holds for every request the statement allows. The decision
+ * table, with the AWS documentation behind each row, is docs/semantics.md; the code follows it row by row.
+ */
+import { isAccountId, parseArn } from "../model/arn.js";
+import type { Path } from "../model/json.js";
+import type { ConditionEntry, Statement } from "../model/policy.js";
+import type { TrustContext } from "../engine/rule.js";
+
+/** What a narrowing condition key says about the caller. */
+type KeyRole = "account" | "arn" | "org" | "org-paths" | "source-account" | "source-arn" | "source-org" | "source-org-paths" | "network" | "via-service";
+
+/** Keys whose value the caller cannot choose and that identify the caller (AWS-FACTS.md §5.2). */
+const KEY_ROLES: Record<string, KeyRole> = {
+  "aws:principalaccount": "account",
+  "kms:calleraccount": "account",
+  "aws:principalarn": "arn",
+  "aws:principalorgid": "org",
+  "aws:principalorgpaths": "org-paths",
+  "aws:sourceaccount": "source-account",
+  "aws:sourceowner": "source-account",
+  "aws:sourcearn": "source-arn",
+  "aws:sourceorgid": "source-org",
+  "aws:sourceorgpaths": "source-org-paths",
+  "aws:sourcevpce": "network",
+  "aws:sourcevpc": "network",
+  "aws:sourceip": "network",
+  "kms:viaservice": "via-service",
+};
+
+const MULTI_VALUED: ReadonlySet<string> = new Set(["aws:principalorgpaths", "aws:sourceorgpaths"]);
+const POSITIVE_STRING = new Set(["StringEquals", "StringEqualsIgnoreCase", "StringLike"]);
+const POSITIVE_ARN = new Set(["ArnEquals", "ArnLike", "StringEquals", "StringLike"]);
+
+export interface ConditionNote {
+  condition: ConditionEntry;
+  narrows: boolean;
+  /** Why it does or does not narrow, in words for a message. */
+  reason: string;
+}
+
+/** What the conditions of one statement establish about the caller (each list is a disjunction; lists are ANDed). */
+export interface Constraints {
+  /** The caller's account is one of these. */
+  accounts?: Set<string>;
+  /** The caller's organization is one of these. */
+  orgs?: Set<string>;
+  /** For service principals: the resource the service acts for is in one of these accounts / orgs. */
+  sourceAccounts?: Set<string>;
+  sourceOrgs?: Set<string>;
+  /** A fixed network origin (VPC endpoint, VPC, IP range): not an identity bound. */
+  network?: string[];
+  /** kms:ViaService values present. */
+  viaService?: string[];
+  notes: ConditionNote[];
+  /** Where the first narrowing condition is, to point at. */
+  firstNarrowing?: Path;
+}
+
+const WILDCARD = /[*?]/;
+
+/** Resolves `${aws:ResourceAccount}` and `${aws:ResourceOrgID}`, which name the owner; other variables are unknown. */
+function resolveVariable(value: string, trust: TrustContext, role: "account" | "org"): string | undefined | null {
+  const match = /^\$\{([^}]+)\}$/.exec(value);
+  if (!match) return value.includes("${") ? null : value;
+  const variable = match[1]!.toLowerCase();
+  if (role === "account" && variable === "aws:resourceaccount") return trust.account ?? "${aws:ResourceAccount}";
+  if (role === "org" && variable === "aws:resourceorgid") return trust.org ?? "${aws:ResourceOrgID}";
+  return null;
+}
+
+function intersect(previous: Set<string> | undefined, next: Set<string>): Set<string> {
+  if (!previous) return next;
+  return new Set([...previous].filter((v) => next.has(v)));
+}
+
+/**
+ * Why an operator cannot narrow, or undefined when it can. The same for every narrowing key:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+ */
+function operatorProblem(condition: ConditionEntry, positive: ReadonlySet<string>): string | undefined {
+  const { operator } = condition;
+  const key = condition.key;
+  if (operator.base === "Null") return `Null only says whether ${key} is present; it does not say whose it is`;
+  if (/Not/.test(operator.base)) return `${operator.raw} is negated: in an Allow it admits every value but the ones listed`;
+  if (operator.ifExists) return `${operator.raw} is true when ${key} is absent from the request, so callers without it pass`;
+  if (operator.set === "ForAllValues") return `ForAllValues is true when ${key} is absent or empty, so callers without it pass`;
+  if (!positive.has(operator.base)) return `${operator.base} does not compare ${key} as an identity`;
+  return undefined;
+}
+
+export function evaluateConditions(statement: Statement, trust: TrustContext): Constraints {
+  const result: Constraints = { notes: [] };
+  for (const condition of statement.conditions) {
+    const lower = condition.key.toLowerCase();
+    // kms:EncryptionContext:aws:<service>:arn (CloudTrail, CloudWatch Logs, …) names the resource a service acts
+    // for, like aws:SourceArn: with a fixed account field it binds a service principal to that account.
+    const role = KEY_ROLES[lower] ?? (/^kms:encryptioncontext:aws:[a-z0-9-]+:arn$/.test(lower) ? "source-arn" : undefined);
+    if (!role) {
+      result.notes.push({ condition, narrows: false, reason: `${condition.key} does not identify the caller` });
+      continue;
+    }
+    if (role === "via-service") {
+      result.viaService = condition.values.map((v) => v.value);
+      result.notes.push({ condition, narrows: false, reason: "kms:ViaService says which AWS service relays the call, not whose account it comes from: every account can reach the key through that service" });
+      continue;
+    }
+    const positive = role === "arn" || role === "source-arn" ? POSITIVE_ARN : POSITIVE_STRING;
+    const problem = operatorProblem(condition, positive);
+    if (problem) {
+      result.notes.push({ condition, narrows: false, reason: problem });
+      continue;
+    }
+    if (MULTI_VALUED.has(lower) && condition.operator.set !== "ForAnyValue") {
+      result.notes.push({ condition, narrows: false, reason: `${condition.key} holds several values; compare it with ForAnyValue:${condition.operator.base}` });
+      continue;
+    }
+    const values = condition.values.map((v) => v.value);
+    const ignoreCase = condition.operator.base === "StringEqualsIgnoreCase";
+    switch (role) {
+      case "account":
+      case "source-account": {
+        const resolved = values.map((v) => resolveVariable(v, trust, "account"));
+        const bad = values.find((v, i) => resolved[i] === null || WILDCARD.test(resolved[i] ?? "") || !(isAccountId(resolved[i]!) || resolved[i]!.startsWith("${")));
+        if (bad !== undefined) {
+          result.notes.push({ condition, narrows: false, reason: `the value ${JSON.stringify(bad)} is not a fixed account id` });
+          break;
+        }
+        const set = new Set(resolved as string[]);
+        if (role === "account") result.accounts = intersect(result.accounts, set);
+        else result.sourceAccounts = intersect(result.sourceAccounts, set);
+        result.notes.push({ condition, narrows: true, reason: `${condition.key} must be ${[...set].join(" or ")}` });
+        result.firstNarrowing ??= condition.keyPath;
+        break;
+      }
+      case "arn":
+      case "source-arn": {
+        const accounts = new Set<string>();
+        let bad: string | undefined;
+        for (const value of values) {
+          const arn = parseArn(value);
+          const account = arn ? resolveVariable(arn.account, trust, "account") : null;
+          if (!arn || account === null || account === undefined || WILDCARD.test(account) || !(isAccountId(account) || account.startsWith("${"))) {
+            bad = value;
+            break;
+          }
+          accounts.add(account);
+        }
+        if (bad !== undefined || accounts.size === 0) {
+          result.notes.push({ condition, narrows: false, reason: `the value ${JSON.stringify(bad ?? "")} does not fix the account field of the ARN` });
+          break;
+        }
+        if (role === "arn") result.accounts = intersect(result.accounts, accounts);
+        else result.sourceAccounts = intersect(result.sourceAccounts, accounts);
+        result.notes.push({ condition, narrows: true, reason: `${condition.key} must be in account ${[...accounts].join(" or ")}` });
+        result.firstNarrowing ??= condition.keyPath;
+        break;
+      }
+      case "org":
+      case "source-org":
+      case "org-paths":
+      case "source-org-paths": {
+        const paths = role === "org-paths" || role === "source-org-paths";
+        const orgs = new Set<string>();
+        let bad: string | undefined;
+        for (const value of values) {
+          const candidate = paths ? value.split("/", 1)[0]! : value;
+          const resolved = resolveVariable(candidate, trust, "org");
+          if (resolved === null || resolved === undefined || WILDCARD.test(resolved) || !(/^o-[a-z0-9]{10,32}$/.test(ignoreCase ? resolved.toLowerCase() : resolved) || resolved.startsWith("${"))) {
+            bad = value;
+            break;
+          }
+          orgs.add(ignoreCase ? resolved.toLowerCase() : resolved);
+        }
+        if (bad !== undefined || orgs.size === 0) {
+          result.notes.push({ condition, narrows: false, reason: `the value ${JSON.stringify(bad ?? "")} does not fix the organization id` });
+          break;
+        }
+        if (role === "org" || role === "org-paths") result.orgs = intersect(result.orgs, orgs);
+        else result.sourceOrgs = intersect(result.sourceOrgs, orgs);
+        result.notes.push({ condition, narrows: true, reason: `${condition.key} must be in ${[...orgs].join(" or ")}` });
+        result.firstNarrowing ??= condition.keyPath;
+        break;
+      }
+      case "network": {
+        if (values.some((v) => WILDCARD.test(v) || v === "0.0.0.0/0" || v === "::/0")) {
+          result.notes.push({ condition, narrows: false, reason: `${condition.key} is wildcarded` });
+          break;
+        }
+        result.network = [...(result.network ?? []), `${condition.key} ${values.join(", ")}`];
+        result.notes.push({ condition, narrows: false, reason: `${condition.key} limits the network path, not the caller's identity` });
+        break;
+      }
+    }
+  }
+  return result;
+}

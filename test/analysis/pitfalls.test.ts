@@ -1,0 +1,238 @@
+/**
+ * Every semantic pitfall of PEERS.md §2 that applies to policy files, as a policy in and findings out.
+ */
+import { describe, expect, it } from "vitest";
+import { allRules } from "../../rules/index.js";
+import { ORG, OTHER, OWNER, ROOT_STATEMENT, access, bucketPolicy, keyPolicy, rulesOf } from "./helpers.js";
+
+const decrypt = (principal: unknown, condition?: object) => ({
+  Sid: "Use",
+  Effect: "Allow",
+  Principal: principal,
+  Action: ["kms:Decrypt", "kms:DescribeKey"],
+  Resource: "*",
+  ...(condition ? { Condition: condition } : {}),
+});
+
+describe("P1: the default key policy root statement is IAM delegation, not a grant", () => {
+  it("own-account root with kms:* gives no access finding", () => {
+    expect(access(keyPolicy()).ids).toEqual([]);
+  });
+  it("also when the owner is inferred (no --account), which messages then say", () => {
+    expect(access(keyPolicy(), { trust: { account: undefined } }).ids).toEqual([]);
+    const { findings } = access(keyPolicy(decrypt({ AWS: `arn:aws:iam::${OTHER}:root` })), { trust: { account: undefined } });
+    expect(findings.map((f) => f.ruleId)).toEqual(["cross-account-access"]);
+    expect(findings[0]!.message).toContain(`inferred as ${OWNER}`);
+  });
+  it("an external account root is a cross-account grant to that whole account, at its position", () => {
+    const text = JSON.stringify(keyPolicy(decrypt({ AWS: `arn:aws:iam::${OTHER}:root` })), null, 2);
+    const { ids, findings } = access(text);
+    expect(ids).toEqual(["cross-account-access@17:16"]);
+    expect(findings[0]!.message).toContain(`Account ${OTHER} (outside the organization) can call Decrypt (usage) and DescribeKey (read) on this key`);
+  });
+});
+
+describe("P2: Resource * in a key policy means this key", () => {
+  it("is not a finding", () => {
+    expect(rulesOf(keyPolicy(decrypt({ AWS: `arn:aws:iam::${OWNER}:role/App` })))).toEqual([]);
+  });
+});
+
+describe("P3: conditions are evaluated, not ignored or accepted blindly", () => {
+  it("aws:SecureTransport does not narrow who: still public", () => {
+    const { findings } = access(keyPolicy(decrypt("*", { Bool: { "aws:SecureTransport": "true" } })));
+    expect(findings.map((f) => f.ruleId)).toEqual(["public-access"]);
+    expect(findings[0]!.message).toContain("aws:SecureTransport does not identify the caller");
+  });
+  it("an org condition narrows to the organization: no finding", () => {
+    expect(rulesOf(keyPolicy(decrypt("*", { StringEquals: { "aws:PrincipalOrgID": ORG } })))).toEqual([]);
+  });
+});
+
+describe("P4: condition key names are case-insensitive", () => {
+  it.each(["kms:callerAccount", "KMS:CallerAccount", "aws:principalaccount"])("%s narrows", (key) => {
+    expect(rulesOf(keyPolicy(decrypt("*", { StringEquals: { [key]: OWNER } })))).toEqual([]);
+  });
+  it("values are case-sensitive: an org id in capitals is malformed", () => {
+    expect(rulesOf(keyPolicy(decrypt("*", { StringEquals: { "AWS:PrincipalOrgId": "O-A1B2C3D4E5" } })))).toContain("public-access");
+  });
+});
+
+describe("P5: IfExists and ForAllValues fail open", () => {
+  it.each([
+    [{ StringEqualsIfExists: { "aws:PrincipalOrgID": ORG } }, "is true when aws:PrincipalOrgID is absent"],
+    [{ "ForAllValues:StringEquals": { "aws:PrincipalOrgID": ORG } }, "ForAllValues is true when aws:PrincipalOrgID is absent"],
+    [{ StringEqualsIfExists: { "kms:CallerAccount": OWNER } }, "is true when kms:CallerAccount is absent"],
+  ])("%j leaves the statement public", (condition, reason) => {
+    const { findings } = access(keyPolicy(decrypt("*", condition)));
+    expect(findings.find((f) => f.ruleId === "public-access")?.message).toContain(reason);
+  });
+  it("and an org condition that fails open is its own org-condition finding, at the key", () => {
+    const text = JSON.stringify(keyPolicy(decrypt("*", { StringEqualsIfExists: { "aws:PrincipalOrgID": ORG } })), null, 2);
+    expect(access(text).ids).toEqual(["public-access@16:20", "org-condition@24:11"]);
+  });
+});
+
+describe("P6: wildcard organization and account values narrow nothing", () => {
+  it.each([
+    [{ StringLike: { "aws:PrincipalOrgID": "o-*" } }],
+    [{ StringLike: { "aws:PrincipalOrgID": ["o-*"] } }],
+    [{ ArnLike: { "aws:PrincipalArn": "arn:aws:iam::*:role/Reader" } }],
+    [{ StringLike: { "kms:CallerAccount": "1111*" } }],
+  ])("%j is public", (condition) => {
+    expect(rulesOf(keyPolicy(decrypt("*", condition)))).toContain("public-access");
+  });
+  it("o-* is also an org-condition error", () => {
+    expect(rulesOf(keyPolicy(decrypt("*", { StringLike: { "aws:PrincipalOrgID": "o-*" } })))).toEqual(["org-condition", "public-access"]);
+  });
+  it("a foreign organization is an org-condition error naming it", () => {
+    const { findings } = access(keyPolicy(decrypt("*", { StringEquals: { "aws:PrincipalOrgID": "o-zzzzzzzzzz" } })));
+    expect(findings.map((f) => f.ruleId)).toEqual(["org-condition"]);
+    expect(findings[0]!.message).toContain("o-zzzzzzzzzz, which is not yours (o-a1b2c3d4e5)");
+  });
+});
+
+describe("P7: AND across keys, OR across values", () => {
+  it("an org condition AND a wide IP range is still bounded by the org", () => {
+    expect(rulesOf(keyPolicy(decrypt("*", { StringEquals: { "aws:PrincipalOrgID": ORG }, IpAddress: { "aws:SourceIp": "0.0.0.0/0" } })))).toEqual([]);
+  });
+  it("one wildcard value among several makes the key narrow nothing", () => {
+    expect(rulesOf(keyPolicy(decrypt("*", { StringLike: { "aws:PrincipalOrgID": [ORG, "o-*"] } })))).toContain("public-access");
+  });
+  it("several accounts in one key are a union: each outside one is reported", () => {
+    const { findings } = access(keyPolicy(decrypt("*", { StringEquals: { "kms:CallerAccount": [OWNER, OTHER, "777788889999"] } })));
+    expect(findings.map((f) => f.message.slice(0, 20))).toEqual([`Account ${OTHER}`, "Account 777788889999"]);
+  });
+});
+
+describe("P8: verdicts do not depend on statement order; Deny statements are modelled", () => {
+  const restricted = decrypt("*", { StringEquals: { "aws:PrincipalOrgID": ORG } });
+  const open = { ...decrypt("*"), Sid: "Open" };
+  it("a public statement after a restricted one is still found, whatever the order", () => {
+    const a = rulesOf({ Version: "2012-10-17", Statement: [ROOT_STATEMENT, restricted, open] });
+    const b = rulesOf({ Version: "2012-10-17", Statement: [open, restricted, ROOT_STATEMENT] });
+    expect(a).toEqual(["public-access"]);
+    expect(b).toEqual(a);
+  });
+  it("the data-perimeter Deny guards a public Allow, wherever it stands", () => {
+    const perimeter = { Sid: "Perimeter", Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", Condition: { StringNotEqualsIfExists: { "aws:PrincipalOrgID": ORG }, BoolIfExists: { "aws:PrincipalIsAWSService": "false" } } };
+    expect(rulesOf({ Version: "2012-10-17", Statement: [perimeter, ROOT_STATEMENT, open] })).toEqual([]);
+    expect(rulesOf({ Version: "2012-10-17", Statement: [ROOT_STATEMENT, open, perimeter] })).toEqual([]);
+  });
+  it("a Deny that does not cover is named in the finding", () => {
+    const partial = { Sid: "TlsOnly", Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } };
+    const { findings } = access({ Version: "2012-10-17", Statement: [ROOT_STATEMENT, open, partial] });
+    expect(findings.map((f) => f.ruleId)).toEqual(["public-access"]);
+    expect(findings[0]!.message).toContain('A Deny exists but was not counted: Deny statement "TlsOnly" does not cover');
+  });
+  it("a Deny that covers only some of the actions is not counted", () => {
+    const narrow = { Sid: "DenyDecrypt", Effect: "Deny", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringNotEquals: { "aws:PrincipalOrgID": ORG } } };
+    expect(rulesOf({ Version: "2012-10-17", Statement: [ROOT_STATEMENT, open, narrow] })).toEqual(["public-access"]);
+  });
+});
+
+describe("P9: kms:ViaService does not bound the account; kms:CallerAccount does", () => {
+  const via = { "kms:ViaService": "s3.us-east-1.amazonaws.com" };
+  it("ViaService alone is public, and its own finding points at the ViaService key", () => {
+    const text = JSON.stringify(keyPolicy(decrypt({ AWS: "*" }, { StringEquals: via })), null, 2);
+    expect(access(text).ids).toEqual(["public-access@17:16", "via-service-without-caller-account@26:11"]);
+  });
+  it("ViaService with CallerAccount = owner is the AWS managed key pattern: fine", () => {
+    expect(rulesOf(keyPolicy(decrypt({ AWS: "*" }, { StringEquals: { ...via, "kms:CallerAccount": OWNER } })))).toEqual([]);
+  });
+  it("CallerAccount = another account is cross-account access to that account", () => {
+    const { findings } = access(keyPolicy(decrypt({ AWS: "*" }, { StringEquals: { ...via, "kms:CallerAccount": OTHER } })));
+    expect(findings.map((f) => f.ruleId)).toEqual(["cross-account-access"]);
+    expect(findings[0]!.message).toContain(`Account ${OTHER}`);
+  });
+});
+
+describe("P10: accounts are compared as whole ARN fields, never substrings", () => {
+  it("a role named after the owner account in another account is cross-account", () => {
+    const { findings } = access(keyPolicy(decrypt({ AWS: `arn:aws:iam::999988887777:role/${OWNER}-reader` })));
+    expect(findings.map((f) => f.message.slice(0, 21))).toEqual(["Account 999988887777 "]);
+  });
+  it("bare account ids and :root are the same account", () => {
+    expect(rulesOf(keyPolicy(decrypt({ AWS: [OWNER, `arn:aws:iam::${OWNER}:root`] })))).toEqual([]);
+  });
+});
+
+describe("P11: aws:PrincipalOrgID does not apply to service principals", () => {
+  it("a service principal is asked for aws:SourceAccount/SourceArn, not an org condition", () => {
+    const { findings } = access(keyPolicy({ Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "kms:GenerateDataKey*", Resource: "*" }));
+    expect(findings.map((f) => f.ruleId)).toEqual(["service-principal-without-source"]);
+    expect(findings[0]!.message).toContain("aws:SourceAccount");
+    expect(findings[0]!.message).not.toContain("PrincipalOrgID");
+  });
+  it.each([
+    [{ StringEquals: { "aws:SourceAccount": OWNER } }],
+    [{ ArnLike: { "aws:SourceArn": `arn:aws:cloudtrail:*:${OWNER}:trail/*` } }],
+    [{ StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": `arn:aws:cloudtrail:*:${OWNER}:trail/*` } }],
+  ])("%j binds the service to the account", (condition) => {
+    expect(rulesOf(keyPolicy({ Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "kms:GenerateDataKey*", Resource: "*", Condition: condition }))).toEqual([]);
+  });
+  it("the data-perimeter Deny exempts service principals (BoolIfExists aws:PrincipalIsAWSService false)", () => {
+    const perimeter = { Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", Condition: { StringNotEqualsIfExists: { "aws:PrincipalOrgID": ORG }, BoolIfExists: { "aws:PrincipalIsAWSService": "false" } } };
+    const service = { Effect: "Allow", Principal: { Service: "logs.amazonaws.com" }, Action: "kms:Encrypt", Resource: "*" };
+    expect(rulesOf(keyPolicy(service, perimeter))).toEqual(["service-principal-without-source"]);
+  });
+});
+
+describe("P12: four tiers — public, outside the organization, another account of the organization, same account", () => {
+  it("public", () => {
+    expect(access(keyPolicy(decrypt("*"))).findings[0]!.message).toContain("lets anyone");
+  });
+  it("outside the organization", () => {
+    expect(access(keyPolicy(decrypt({ AWS: OTHER }))).findings[0]!.message).toContain("(outside the organization)");
+  });
+  it("another account in the organization", () => {
+    const { findings } = access(keyPolicy(decrypt({ AWS: OTHER }, { StringEquals: { "aws:PrincipalOrgID": ORG } })));
+    expect(findings[0]!.message).toContain("(another account in the organization)");
+  });
+  it("same account and trusted accounts are not findings", () => {
+    expect(rulesOf(keyPolicy(decrypt({ AWS: `arn:aws:iam::${OWNER}:role/App` })))).toEqual([]);
+    expect(rulesOf(keyPolicy(decrypt({ AWS: OTHER })), { trust: { trustedAccounts: [OTHER] } })).toEqual([]);
+  });
+  it("bucket policies: S3 can be reached anonymously, so a Bool (not BoolIfExists) service exemption leaves anonymous callers in", () => {
+    const allow = { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::lake/*" };
+    const deny = { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: ["arn:aws:s3:::lake", "arn:aws:s3:::lake/*"], Condition: { StringNotEquals: { "aws:PrincipalOrgID": ORG }, Bool: { "aws:PrincipalIsAWSService": "false" } } };
+    const { findings } = access(bucketPolicy(allow, deny), { kind: "bucket-policy" });
+    expect(findings.map((f) => [f.ruleId, f.messageId])).toEqual([["public-access", "anonymous"]]);
+    const fixed = { ...deny, Condition: { StringNotEquals: { "aws:PrincipalOrgID": ORG }, BoolIfExists: { "aws:PrincipalIsAWSService": "false" } } };
+    expect(rulesOf(bucketPolicy(allow, fixed), { kind: "bucket-policy" })).toEqual([]);
+  });
+});
+
+describe("P13: rotation eligibility", () => {
+  it("is a property of the key, not of its policy: no rule judges rotation from a policy file (the IaC and live sources do)", () => {
+    expect(allRules.map((r) => r.meta.id).filter((id) => id.startsWith("rotation"))).toEqual([]);
+  });
+});
+
+describe("P17: kms:CreateGrant from outside without kms:GrantIsForAWSResource", () => {
+  const grant = (condition?: object) => ({ Effect: "Allow", Principal: { AWS: OTHER }, Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"], Resource: "*", ...(condition ? { Condition: condition } : {}) });
+  it("is a finding", () => {
+    expect(rulesOf(keyPolicy(grant()))).toEqual(["cross-account-access", "grant-without-aws-resource-guard"]);
+  });
+  it.each([[{ Bool: { "kms:GrantIsForAWSResource": "true" } }], [{ Bool: { "kms:GrantIsForAWSResource": true } }], [{ StringEquals: { "kms:GranteePrincipal": `arn:aws:iam::${OTHER}:role/App` } }]])("%j guards it", (condition) => {
+    expect(rulesOf(keyPolicy(grant(condition)))).toEqual(["cross-account-access"]);
+  });
+  it("BoolIfExists does not guard it", () => {
+    expect(rulesOf(keyPolicy(grant({ BoolIfExists: { "kms:GrantIsForAWSResource": "true" } })))).toContain("grant-without-aws-resource-guard");
+  });
+});
+
+describe("P19: shape normalisation", () => {
+  const forms = ["*", { AWS: "*" }, { AWS: ["*"] }, { AWS: [OWNER, "*"] }];
+  it.each(forms)("Principal %j is public", (principal) => {
+    expect(rulesOf(keyPolicy(decrypt(principal)))).toEqual(["public-access"]);
+  });
+  it("a single statement object is analysed like an array", () => {
+    expect(rulesOf({ Version: "2012-10-17", Statement: { ...decrypt("*"), Sid: "One" } })).toEqual(["lockout-risk", "public-access"]);
+  });
+  it("Bool as a JSON boolean or a string is the same", () => {
+    const a = rulesOf(keyPolicy({ Effect: "Allow", Principal: { AWS: OTHER }, Action: "kms:CreateGrant", Resource: "*", Condition: { Bool: { "kms:GrantIsForAWSResource": true } } }));
+    const b = rulesOf(keyPolicy({ Effect: "Allow", Principal: { AWS: OTHER }, Action: "kms:CreateGrant", Resource: "*", Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } } }));
+    expect(a).toEqual(b);
+  });
+});
