@@ -97,7 +97,7 @@ export function evaluateConditions(statement: Statement, trust: TrustContext): C
     const lower = condition.key.toLowerCase();
     // kms:EncryptionContext:aws:<service>:arn (CloudTrail, CloudWatch Logs, …) names the resource a service acts
     // for, like aws:SourceArn: with a fixed account field it binds a service principal to that account.
-    const role = KEY_ROLES[lower] ?? (/^kms:encryptioncontext:aws:[a-z0-9-]+:arn$/.test(lower) ? "source-arn" : undefined);
+    const role = (Object.hasOwn(KEY_ROLES, lower) ? KEY_ROLES[lower] : undefined) ?? (/^kms:encryptioncontext:aws:[a-z0-9-]+:arn$/.test(lower) ? "source-arn" : undefined);
     if (!role) {
       result.notes.push({ condition, narrows: false, reason: `${condition.key} does not identify the caller` });
       continue;

@@ -130,6 +130,8 @@ export function denyCoversResources(deny: Statement, allow: Statement, kind: Pol
 }
 
 function globMatches(pattern: string, value: string): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const collapsed = pattern.replace(/\*+/g, "*");
+  if (collapsed.length > 2048) return false; // longer than any ARN: not counted as covering
+  const source = collapsed.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
   return new RegExp(`^${source}$`).test(value);
 }

@@ -54,12 +54,23 @@ export function actionsOf(service: string): readonly ActionInfo[] {
 
 const patternCache = new Map<string, RegExp>();
 
+/** No AWS action or service name comes close; a longer pattern can only match by its wildcards. */
+const MAX_PATTERN_LENGTH = 512;
+const NEVER = /(?!)/;
+
 /** IAM action wildcards: `*` is any run of characters, `?` exactly one; case-insensitive. */
 export function actionPattern(pattern: string): RegExp {
   let compiled = patternCache.get(pattern);
   if (!compiled) {
-    const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-    compiled = new RegExp(`^${source}$`, "i");
+    // "a**b" means "a*b"; collapsing keeps a run of 100,000 stars from building a regex V8 cannot compile.
+    const collapsed = pattern.replace(/\*+/g, "*");
+    if (collapsed.length > MAX_PATTERN_LENGTH) {
+      compiled = collapsed.replace(/\*/g, "") === "" ? /^/ : NEVER;
+    } else {
+      const source = collapsed.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+      compiled = new RegExp(`^${source}$`, "i");
+    }
+    if (patternCache.size > 10_000) patternCache.clear();
     patternCache.set(pattern, compiled);
   }
   return compiled;
@@ -107,7 +118,7 @@ const otherKeys = new Map<string, Set<string>>();
 function otherKeysOf(service: string): Set<string> {
   let set = otherKeys.get(service);
   if (!set) {
-    const joined = catalogue.otherConditionKeys[service];
+    const joined = Object.hasOwn(catalogue.otherConditionKeys, service) ? catalogue.otherConditionKeys[service] : undefined;
     set = new Set(joined ? joined.split(",") : []);
     otherKeys.set(service, set);
   }
@@ -126,7 +137,8 @@ export function findConditionKey(name: string): ConditionKeyInfo | undefined {
   const colon = lower.indexOf(":");
   if (colon <= 0) return undefined;
   const prefix = lower.slice(0, colon);
-  const owners = services.has(prefix) ? [prefix] : (catalogue.unassociatedConditions[prefix] ?? []);
+  // Object.hasOwn: a prefix such as "constructor" must not find Object.prototype's members.
+  const owners = services.has(prefix) ? [prefix] : Object.hasOwn(catalogue.unassociatedConditions, prefix) ? catalogue.unassociatedConditions[prefix]! : [];
   for (const owner of owners) {
     if (otherKeysOf(owner).has(lower)) return { key: name, service: prefix, type: "String" };
     // Templated keys of other services: `ec2:ResourceTag/${TagKey}` and the like.
