@@ -5,5 +5,29 @@ import invalidPolicy from "./invalid-policy.js";
 import policySize from "./policy-size.js";
 import unknownAction from "./unknown-action.js";
 import unknownConditionKey from "./unknown-condition-key.js";
+import publicAccess from "./public-access.js";
+import crossAccountAccess from "./cross-account-access.js";
+import orgCondition from "./org-condition.js";
+import viaServiceWithoutCallerAccount from "./via-service-without-caller-account.js";
+import externalAdminAccess from "./external-admin-access.js";
+import grantWithoutAwsResourceGuard from "./grant-without-aws-resource-guard.js";
+import lockoutRisk from "./lockout-risk.js";
+import notPrincipalAllow from "./not-principal-allow.js";
+import servicePrincipalWithoutSource from "./service-principal-without-source.js";
 
-export const allRules: readonly Rule[] = [invalidJson, invalidPolicy, policySize, unknownAction, unknownConditionKey];
+export const allRules: readonly Rule[] = [
+  invalidJson,
+  invalidPolicy,
+  policySize,
+  unknownAction,
+  unknownConditionKey,
+  publicAccess,
+  crossAccountAccess,
+  orgCondition,
+  viaServiceWithoutCallerAccount,
+  externalAdminAccess,
+  grantWithoutAwsResourceGuard,
+  lockoutRisk,
+  notPrincipalAllow,
+  servicePrincipalWithoutSource,
+];

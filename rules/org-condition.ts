@@ -25,7 +25,7 @@ export default defineRule({
     },
   },
   check(context) {
-    const { analysis, trust } = context;
+    const { analysis } = context;
     const own = analysis.trust.org;
     for (const statement of context.policy.statements) {
       const label = statementLabel(statement);
@@ -93,6 +93,5 @@ export default defineRule({
         else context.report({ messageId: "unknownOrg", data: { statement: statementLabel(reach.statement), org }, path, statement: reach.statement, severity: "warning" });
       }
     }
-    void trust;
   },
 });

@@ -30,10 +30,11 @@ export default defineRule({
         if (colon <= 0) continue; // malformed: invalid-policy reports it
         const prefix = value.slice(0, colon).toLowerCase();
         const name = value.slice(colon + 1);
+        if (services.includes(prefix) && (!hasActionList(prefix) || matchActions(prefix, name).length > 0)) continue;
+        // Only now, with something to report, build the words.
         const label = statementLabel(statement);
         const shown = JSON.stringify(value);
         if (services.includes(prefix)) {
-          if (!hasActionList(prefix) || matchActions(prefix, name).length > 0) continue;
           const names = actionsOf(prefix).map((a) => a.name);
           // "kms:ReEncrypt" is the start of ReEncryptFrom and ReEncryptTo: the wildcard was forgotten.
           const startsOf = /[*?]/.test(name) ? [] : names.filter((n) => n.toLowerCase().startsWith(name.toLowerCase()));

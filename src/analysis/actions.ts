@@ -2,7 +2,7 @@
  * Action classes: what a statement's Action or NotAction reaches, expanded against the real action list
  * (wildcards and NotAction resolved within the service the policy governs), grouped as DESIGN.md says.
  */
-import { actionPattern, actionsOf } from "../model/catalogue.js";
+import { actionPattern, actionsOf, matchActions, type ActionInfo } from "../model/catalogue.js";
 import type { PolicyKind, Statement } from "../model/policy.js";
 
 export type ActionClass = "usage" | "read" | "grant" | "admin" | "write";
@@ -51,15 +51,18 @@ export function patternMatches(pattern: string, service: string, name: string): 
 export function expandStatementActions(statement: Statement, kind: PolicyKind): ActionSet {
   const service = SERVICE[kind];
   const catalogue = actionsOf(service);
-  let chosen = catalogue;
-  if (statement.action) {
-    const patterns = statement.action.map((a) => a.value);
-    chosen = catalogue.filter((a) => patterns.some((p) => patternMatches(p, service, a.name)));
-  } else if (statement.notAction) {
-    const patterns = statement.notAction.map((a) => a.value);
-    chosen = catalogue.filter((a) => !patterns.some((p) => patternMatches(p, service, a.name)));
-  } else {
+  const list = statement.action ?? statement.notAction;
+  const negate = !statement.action && Boolean(statement.notAction);
+  const key = `${kind}|${negate ? "!" : ""}${(list ?? []).map((a) => a.value).join("\u0000")}`;
+  const cached = expansionCache.get(key);
+  if (cached) return cached;
+  let chosen: ActionInfo[];
+  if (!list) {
     chosen = [];
+  } else {
+    const matched = new Set<ActionInfo>();
+    for (const { value } of list) for (const action of matchPattern(value, service)) matched.add(action);
+    chosen = negate ? catalogue.filter((a) => !matched.has(a)) : catalogue.filter((a) => matched.has(a));
   }
   const byClass = new Map<ActionClass, string[]>();
   for (const action of chosen) {
@@ -68,7 +71,21 @@ export function expandStatementActions(statement: Statement, kind: PolicyKind): 
     list.push(action.name);
     byClass.set(cls, list);
   }
-  return { actions: chosen.map((a) => a.name), byClass, all: chosen.length === catalogue.length && catalogue.length > 0, service };
+  const set = { actions: chosen.map((a) => a.name), byClass, all: chosen.length === catalogue.length && catalogue.length > 0, service };
+  if (expansionCache.size > 10_000) expansionCache.clear();
+  expansionCache.set(key, set);
+  return set;
+}
+
+const expansionCache = new Map<string, ActionSet>();
+
+/** The actions of `service` an action pattern matches (`*`, `kms:*`, `kms:Get*`, `*:Describe*`). */
+function matchPattern(pattern: string, service: string): readonly ActionInfo[] {
+  if (pattern === "*") return actionsOf(service);
+  const colon = pattern.indexOf(":");
+  if (colon <= 0) return [];
+  if (!actionPattern(pattern.slice(0, colon)).test(service)) return [];
+  return matchActions(service, pattern.slice(colon + 1));
 }
 
 /** "call Decrypt (usage) and DescribeKey (read)", "call 12 actions: admin (…); usage (…)", "call every KMS action (kms:*)". */

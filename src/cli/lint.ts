@@ -3,13 +3,13 @@
  */
 import { dirname, resolve } from "node:path";
 import { ConfigError, ConfigResolver, loadConfigFile, type LoadedConfig } from "../engine/config.js";
-import { lintDocument } from "../engine/linter.js";
 import type { TrustContext } from "../engine/rule.js";
 import { isAccountId, isOrgId } from "../model/arn.js";
-import { looksLikePolicy } from "../model/kind.js";
 import { POLICY_KINDS, type PolicyKind } from "../model/policy.js";
-import { toLintResult, totals, type LintResult } from "../report/results.js";
-import { expandPaths, ignoreMatcher, readDocument, type IgnoreTest } from "../sources/files.js";
+import { totals, type LintResult } from "../report/results.js";
+import { expandPaths, ignoreMatcher, type IgnoreTest } from "../sources/files.js";
+import type { LintTask } from "./lint-task.js";
+import { runTasks } from "./parallel.js";
 
 export const FORMATS = ["pretty", "json"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -93,16 +93,7 @@ async function lintPaths(paths: readonly string[], options: LintCommandOptions, 
     throw new UsageError(`no such file or folder: ${missing.join(", ")}`);
   }
 
-  const results: LintResult[] = [];
-  let skipped = 0;
-  for (const file of files) {
-    const document = readDocument(file.path);
-    // Inside folders, JSON that is plainly not a policy (package.json, tsconfig.json, templates) is skipped;
-    // a file named on the command line is always linted, so a wrong file there is a finding, not silence.
-    if (!file.explicit && !document.problem && !looksLikePolicy(document.value)) {
-      skipped++;
-      continue;
-    }
+  const tasks: LintTask[] = files.map((file) => {
     const loaded = configFor(resolve(file.path));
     const trust: TrustContext = {
       trustedAccounts: [...new Set([...(loaded.config.trustedAccounts ?? []), ...options.trustedAccount])],
@@ -111,12 +102,19 @@ async function lintPaths(paths: readonly string[], options: LintCommandOptions, 
     const org = options.org ?? loaded.config.org;
     if (account) trust.account = account;
     if (org) trust.org = org;
-    const result = lintDocument(document, {
-      ...(options.kind ? { kind: options.kind } : {}),
-      trust,
-      severities: loaded.config.rules ?? {},
-    });
-    results.push(toLintResult({ ...result, filePath: resolve(file.path) }, { quiet: options.quiet }));
+    return {
+      path: file.path,
+      explicit: file.explicit,
+      options: { ...(options.kind ? { kind: options.kind } : {}), trust, severities: loaded.config.rules ?? {} },
+      quiet: options.quiet,
+    };
+  });
+
+  const results: LintResult[] = [];
+  let skipped = 0;
+  for (const outcome of await runTasks(tasks)) {
+    if (outcome.skipped) skipped++;
+    else results.push(outcome.result);
   }
 
   const sum = totals(results);

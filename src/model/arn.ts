@@ -28,12 +28,18 @@ export function isOrgId(value: string): boolean {
 /** Splits an ARN into its fields; undefined when it is not `arn:partition:service:region:account:resource`. */
 export function parseArn(value: string): Arn | undefined {
   if (!value.startsWith("arn:")) return undefined;
-  const parts = value.split(":");
-  if (parts.length < 6) return undefined;
-  const [, partition, service, region, account] = parts as [string, string, string, string, string];
-  const resource = parts.slice(5).join(":");
+  // Five colons separate the fields; the resource may contain more.
+  const c1 = 3;
+  const c2 = value.indexOf(":", c1 + 1);
+  const c3 = c2 === -1 ? -1 : value.indexOf(":", c2 + 1);
+  const c4 = c3 === -1 ? -1 : value.indexOf(":", c3 + 1);
+  const c5 = c4 === -1 ? -1 : value.indexOf(":", c4 + 1);
+  if (c5 === -1) return undefined;
+  const partition = value.slice(c1 + 1, c2);
+  const service = value.slice(c2 + 1, c3);
+  const resource = value.slice(c5 + 1);
   if (partition === "" || service === "" || resource === "") return undefined;
-  return { partition, service, region, account, resource };
+  return { partition, service, region: value.slice(c3 + 1, c4), account: value.slice(c4 + 1, c5), resource };
 }
 
 export function isKnownPartition(partition: string): boolean {

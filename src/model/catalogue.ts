@@ -76,10 +76,30 @@ export function actionPattern(pattern: string): RegExp {
   return compiled;
 }
 
+const byLowerName = new Map<string, Map<string, ActionInfo>>();
+const matchCache = new Map<string, ActionInfo[]>();
+
 /** The actions of `service` that an action name pattern (the part after `service:`) matches. */
 export function matchActions(service: string, namePattern: string): ActionInfo[] {
-  const regex = actionPattern(namePattern);
-  return actionsOf(service).filter((a) => regex.test(a.name));
+  const lowerService = service.toLowerCase();
+  if (!/[*?]/.test(namePattern)) {
+    let names = byLowerName.get(lowerService);
+    if (!names) {
+      names = new Map(actionsOf(lowerService).map((a) => [a.name.toLowerCase(), a]));
+      byLowerName.set(lowerService, names);
+    }
+    const found = names.get(namePattern.toLowerCase());
+    return found ? [found] : [];
+  }
+  const key = `${lowerService}:${namePattern.toLowerCase()}`;
+  let matched = matchCache.get(key);
+  if (!matched) {
+    const regex = actionPattern(namePattern);
+    matched = actionsOf(lowerService).filter((a) => regex.test(a.name));
+    if (matchCache.size > 10_000) matchCache.clear();
+    matchCache.set(key, matched);
+  }
+  return matched;
 }
 
 export interface ConditionKeyInfo {

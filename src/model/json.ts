@@ -41,7 +41,6 @@ export type ParsedJson =
 /** Deeper than this, a policy is certainly malformed and recursive walkers are not run on it. */
 export const MAX_JSON_DEPTH = 64;
 
-const STRING_TOKEN = /"(?:[^"\\]|\\.)*"/g;
 
 export function parseJson(text: string): ParsedJson {
   let value: unknown;
@@ -51,7 +50,7 @@ export function parseJson(text: string): ParsedJson {
     return { ok: false, ...syntaxError(text, error) };
   }
   const { strings, depth } = countParsedStrings(value);
-  const textStrings = text.match(STRING_TOKEN)?.length ?? 0;
+  const textStrings = countStringTokens(text);
   const locator = new Locator(text, textStrings > strings);
   return { ok: true, value, text, depth, locator };
 }
@@ -148,6 +147,26 @@ export class Locator {
 
 function memberName(member: ObjectNode["members"][number]): string {
   return member.name.type === "String" ? member.name.value : member.name.name;
+}
+
+/** String tokens in valid JSON text: outside strings there are no quotes, inside them only escaped ones. */
+function countStringTokens(text: string): number {
+  let count = 0;
+  let i = text.indexOf('"');
+  while (i !== -1) {
+    count++;
+    let end = text.indexOf('"', i + 1);
+    // A quote preceded by an odd number of backslashes is escaped.
+    while (end !== -1) {
+      let backslashes = 0;
+      for (let k = end - 1; text.charCodeAt(k) === 92; k--) backslashes++;
+      if (backslashes % 2 === 0) break;
+      end = text.indexOf('"', end + 1);
+    }
+    if (end === -1) break; // unterminated: not valid JSON, which the caller has ruled out
+    i = text.indexOf('"', end + 1);
+  }
+  return count;
 }
 
 function countParsedStrings(value: unknown): { strings: number; depth: number } {

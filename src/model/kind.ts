@@ -21,26 +21,33 @@ export function detectKind(policy: Policy, filePath: string): KindDecision {
   let s3 = 0;
   let kmsActions = 0;
   let s3Actions = 0;
+  const prefixOf = (value: string) => value.slice(0, Math.max(0, value.indexOf(":"))).toLowerCase();
   for (const s of policy.statements) {
-    for (const a of [...(s.action ?? []), ...(s.notAction ?? [])]) {
-      const prefix = a.value.split(":", 1)[0]!.toLowerCase();
-      if (prefix === "kms") kmsActions++;
-      else if (prefix === "s3" || prefix === "s3express") s3Actions++;
+    for (const list of [s.action, s.notAction]) {
+      if (!list) continue;
+      for (const a of list) {
+        const prefix = prefixOf(a.value);
+        if (prefix === "kms") kmsActions++;
+        else if (prefix === "s3" || prefix === "s3express") s3Actions++;
+      }
     }
-    for (const r of [...(s.resource ?? []), ...(s.notResource ?? [])]) {
-      if (/^arn:[^:]*:s3(express)?:/i.test(r.value)) s3 += 2;
-      else if (/^arn:[^:]*:kms:/i.test(r.value)) kms += 2;
-      else if (r.value === "*") kms += 1;
+    for (const list of [s.resource, s.notResource]) {
+      if (!list) continue;
+      for (const r of list) {
+        if (r.value === "*") kms += 1;
+        else if (/^arn:[^:]*:s3(express)?:/i.test(r.value)) s3 += 2;
+        else if (/^arn:[^:]*:kms:/i.test(r.value)) kms += 2;
+      }
     }
     for (const c of s.conditions) {
-      const prefix = c.key.split(":", 1)[0]!.toLowerCase();
+      const prefix = prefixOf(c.key);
       if (prefix === "kms") kms += 1;
       else if (prefix === "s3") s3 += 1;
     }
   }
   kms += 3 * kmsActions;
   s3 += 3 * s3Actions;
-  const name = filePath.toLowerCase().split(/[\\/]/).pop() ?? "";
+  const name = filePath.slice(Math.max(filePath.lastIndexOf("/"), filePath.lastIndexOf("\\")) + 1).toLowerCase();
   const nameSaysKey = /(^|[^a-z])(kms|key)/.test(name);
   const nameSaysBucket = /(^|[^a-z])(s3|bucket)/.test(name);
   // Only actions of both services make the decision doubtful; a bucket policy may well use kms: condition keys.

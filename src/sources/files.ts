@@ -50,12 +50,16 @@ export function expandPaths(paths: readonly string[], ignoredFor: (absolutePath:
   const files: FoundFile[] = [];
   const missing: string[] = [];
   const seen = new Set<string>();
-  const add = (path: string, explicit: boolean) => {
-    let key: string;
-    try {
-      key = realpathSync(path);
-    } catch {
-      key = resolve(path);
+  // Files found in folders are keyed by their folder's real path (walk resolves it once per folder);
+  // only paths named on the command line pay for a realpath of their own.
+  const add = (path: string, explicit: boolean, realKey?: string) => {
+    let key = realKey;
+    if (key === undefined) {
+      try {
+        key = realpathSync(path);
+      } catch {
+        key = resolve(path);
+      }
     }
     if (seen.has(key)) return;
     seen.add(key);
@@ -75,7 +79,7 @@ export function expandPaths(paths: readonly string[], ignoredFor: (absolutePath:
   return { files, missing };
 }
 
-function walk(directory: string, add: (path: string, explicit: boolean) => void, ignoredFor: (p: string) => boolean, visited: Set<string>): void {
+function walk(directory: string, add: (path: string, explicit: boolean, realKey?: string) => void, ignoredFor: (p: string) => boolean, visited: Set<string>): void {
   let real: string;
   try {
     real = realpathSync(directory);
@@ -108,7 +112,7 @@ function walk(directory: string, add: (path: string, explicit: boolean) => void,
     if (isDirectory) {
       if (!SKIPPED_DIRECTORIES.has(entry.name)) walk(path, add, ignoredFor, visited);
     } else if (isFile && entry.name.toLowerCase().endsWith(".json")) {
-      add(path, false);
+      add(path, false, entry.isSymbolicLink() ? undefined : join(real, entry.name));
     }
   }
 }

@@ -47,7 +47,9 @@ export const CLEAN_KEY_POLICY = JSON.stringify(
 );
 
 /** Line 5: `"Effect": "allow"` (wrong case), an error at 5:17. */
-export const BAD_KEY_POLICY = '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n      "Effect": "allow",\n      "Principal": {"AWS": "arn:aws:iam::111122223333:root"},\n      "Action": "kms:*",\n      "Resource": "*"\n    }\n  ]\n}\n';
+const ROOT_STATEMENT = '    {\n      "Effect": "Allow",\n      "Principal": {"AWS": "arn:aws:iam::111122223333:root"},\n      "Action": "kms:*",\n      "Resource": "*"\n    }\n';
+
+export const BAD_KEY_POLICY = `{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n      "Effect": "allow",\n      "Principal": {"AWS": "arn:aws:iam::111122223333:role/Admin"},\n      "Action": "kms:*",\n      "Resource": "*"\n    },\n${ROOT_STATEMENT}  ]\n}\n`;
 
 /** Line 6: an unknown action, a warning at 6:17. */
-export const WARNING_KEY_POLICY = '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n      "Effect": "Allow",\n      "Action": "kms:Decrpyt",\n      "Principal": {"AWS": "arn:aws:iam::111122223333:root"},\n      "Resource": "*"\n    }\n  ]\n}\n';
+export const WARNING_KEY_POLICY = `{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n      "Effect": "Allow",\n      "Action": "kms:Decrpyt",\n      "Principal": {"AWS": "arn:aws:iam::111122223333:role/App"},\n      "Resource": "*"\n    },\n${ROOT_STATEMENT}  ]\n}\n`;
