@@ -194,6 +194,8 @@ export function analyzePolicy(policy: Policy, kind: PolicyKind, trust: TrustCont
     const element = statement.principal ?? statement.notPrincipal;
     if (!element) continue;
     const actions = expandStatementActions(statement, kind);
+    // No action of this service (none written, or only other services' actions): the statement grants nothing here.
+    if (actions.actions.length === 0) continue;
     const constraints = evaluateConditions(statement, effective);
     const applicable: Guardrail[] = [];
     const uncovered = denies.partial.map((p) => p.reason);

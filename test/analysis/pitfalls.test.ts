@@ -236,3 +236,9 @@ describe("P19: shape normalisation", () => {
     expect(a).toEqual(b);
   });
 });
+
+describe("statements that grant nothing on this resource", () => {
+  it("an Allow with only other services' actions reaches nobody", () => {
+    expect(rulesOf(keyPolicy({ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "*" }))).toEqual([]);
+  });
+});
