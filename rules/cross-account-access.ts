@@ -50,7 +50,7 @@ export default defineRule({
         messageId: "account",
         data: {
           account,
-          tier: analysis.trust.account ? TIER_WORDS[tier] : "outside the owner account",
+          tier: !analysis.trust.account ? "outside the owner account" : tier === "outside-org" && !analysis.trust.org ? "another account; pass --org to tell whether it is in your organization" : TIER_WORDS[tier],
           actions,
           resource: resourceWord(analysis),
           how: joinWords([...new Set(entry.principals)]),

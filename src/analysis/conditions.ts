@@ -26,13 +26,22 @@ const KEY_ROLES: Record<string, KeyRole> = {
   "aws:sourceorgpaths": "source-org-paths",
   "aws:sourcevpce": "network",
   "aws:sourcevpc": "network",
+  "aws:sourcevpcarn": "network",
   "aws:sourceip": "network",
+  "aws:vpceaccount": "network",
+  "aws:vpceorgid": "network",
+  "aws:vpceorgpaths": "network",
+  // Requests through S3 access points: the access point's account decides (AWS's "delegate access control to
+  // access points" pattern, https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html).
+  "s3:dataaccesspointaccount": "account",
+  "s3:dataaccesspointarn": "arn",
   "kms:viaservice": "via-service",
 };
 
 const MULTI_VALUED: ReadonlySet<string> = new Set(["aws:principalorgpaths", "aws:sourceorgpaths"]);
 const POSITIVE_STRING = new Set(["StringEquals", "StringEqualsIgnoreCase", "StringLike"]);
 const POSITIVE_ARN = new Set(["ArnEquals", "ArnLike", "StringEquals", "StringLike"]);
+const POSITIVE_NETWORK = new Set(["StringEquals", "StringEqualsIgnoreCase", "StringLike", "IpAddress", "ArnEquals", "ArnLike"]);
 
 export interface ConditionNote {
   condition: ConditionEntry;
@@ -71,6 +80,26 @@ function resolveVariable(value: string, trust: TrustContext, role: "account" | "
   return null;
 }
 
+type IdentityRead = { kind: "fixed"; value: string } | { kind: "open" } | { kind: "malformed" };
+
+/** Reads one condition value as an account id, the account of an ARN, or an organization id. */
+function readIdentity(value: string, kind: "account" | "arn" | "org", paths: boolean, ignoreCase: boolean, trust: TrustContext): IdentityRead {
+  if (kind === "arn") {
+    const arn = parseArn(value);
+    if (!arn) return /[*?]|\$\{/.test(value) ? { kind: "open" } : { kind: "malformed" };
+    const account = resolveVariable(arn.account, trust, "account");
+    if (account === null || account === undefined || WILDCARD.test(account)) return { kind: "open" };
+    return isAccountId(account) || account.startsWith("${") ? { kind: "fixed", value: account } : { kind: "malformed" };
+  }
+  const candidate = paths ? value.split("/", 1)[0]! : value;
+  const resolved = resolveVariable(candidate, trust, kind === "account" ? "account" : "org");
+  if (resolved === null || resolved === undefined || WILDCARD.test(resolved)) return { kind: "open" };
+  if (resolved.startsWith("${")) return { kind: "fixed", value: resolved };
+  if (kind === "account") return isAccountId(resolved) ? { kind: "fixed", value: resolved } : { kind: "malformed" };
+  const org = ignoreCase ? resolved.toLowerCase() : resolved;
+  return /^o-[a-z0-9]{10,32}$/.test(org) ? { kind: "fixed", value: org } : { kind: "malformed" };
+}
+
 function intersect(previous: Set<string> | undefined, next: Set<string>): Set<string> {
   if (!previous) return next;
   return new Set([...previous].filter((v) => next.has(v)));
@@ -97,7 +126,10 @@ export function evaluateConditions(statement: Statement, trust: TrustContext): C
     const lower = condition.key.toLowerCase();
     // kms:EncryptionContext:aws:<service>:arn (CloudTrail, CloudWatch Logs, …) names the resource a service acts
     // for, like aws:SourceArn: with a fixed account field it binds a service principal to that account.
-    const role = (Object.hasOwn(KEY_ROLES, lower) ? KEY_ROLES[lower] : undefined) ?? (/^kms:encryptioncontext:aws:[a-z0-9-]+:arn$/.test(lower) ? "source-arn" : undefined);
+    // kms:EncryptionContext:aws:ses:source-account (SES) names the account likewise.
+    const role =
+      (Object.hasOwn(KEY_ROLES, lower) ? KEY_ROLES[lower] : undefined) ??
+      (/^kms:encryptioncontext:aws:[a-z0-9-]+:arn$/.test(lower) ? "source-arn" : /^kms:encryptioncontext:aws:[a-z0-9-]+:(source-)?account$/.test(lower) ? "source-account" : undefined);
     if (!role) {
       result.notes.push({ condition, narrows: false, reason: `${condition.key} does not identify the caller` });
       continue;
@@ -107,7 +139,7 @@ export function evaluateConditions(statement: Statement, trust: TrustContext): C
       result.notes.push({ condition, narrows: false, reason: "kms:ViaService says which AWS service relays the call, not whose account it comes from: every account can reach the key through that service" });
       continue;
     }
-    const positive = role === "arn" || role === "source-arn" ? POSITIVE_ARN : POSITIVE_STRING;
+    const positive = role === "arn" || role === "source-arn" ? POSITIVE_ARN : role === "network" ? POSITIVE_NETWORK : POSITIVE_STRING;
     const problem = operatorProblem(condition, positive);
     if (problem) {
       result.notes.push({ condition, narrows: false, reason: problem });
@@ -119,81 +151,45 @@ export function evaluateConditions(statement: Statement, trust: TrustContext): C
     }
     const values = condition.values.map((v) => v.value);
     const ignoreCase = condition.operator.base === "StringEqualsIgnoreCase";
-    switch (role) {
-      case "account":
-      case "source-account": {
-        const resolved = values.map((v) => resolveVariable(v, trust, "account"));
-        const bad = values.find((v, i) => resolved[i] === null || WILDCARD.test(resolved[i] ?? "") || !(isAccountId(resolved[i]!) || resolved[i]!.startsWith("${")));
-        if (bad !== undefined) {
-          result.notes.push({ condition, narrows: false, reason: `the value ${JSON.stringify(bad)} is not a fixed account id` });
-          break;
-        }
-        const set = new Set(resolved as string[]);
-        if (role === "account") result.accounts = intersect(result.accounts, set);
-        else result.sourceAccounts = intersect(result.sourceAccounts, set);
-        result.notes.push({ condition, narrows: true, reason: `${condition.key} must be ${[...set].join(" or ")}` });
-        result.firstNarrowing ??= condition.keyPath;
-        break;
+    if (role === "network") {
+      if (values.some((v) => WILDCARD.test(v) || v === "0.0.0.0/0" || v === "::/0")) {
+        result.notes.push({ condition, narrows: false, reason: `${condition.key} is wildcarded` });
+        continue;
       }
-      case "arn":
-      case "source-arn": {
-        const accounts = new Set<string>();
-        let bad: string | undefined;
-        for (const value of values) {
-          const arn = parseArn(value);
-          const account = arn ? resolveVariable(arn.account, trust, "account") : null;
-          if (!arn || account === null || account === undefined || WILDCARD.test(account) || !(isAccountId(account) || account.startsWith("${"))) {
-            bad = value;
-            break;
-          }
-          accounts.add(account);
-        }
-        if (bad !== undefined || accounts.size === 0) {
-          result.notes.push({ condition, narrows: false, reason: `the value ${JSON.stringify(bad ?? "")} does not fix the account field of the ARN` });
-          break;
-        }
-        if (role === "arn") result.accounts = intersect(result.accounts, accounts);
-        else result.sourceAccounts = intersect(result.sourceAccounts, accounts);
-        result.notes.push({ condition, narrows: true, reason: `${condition.key} must be in account ${[...accounts].join(" or ")}` });
-        result.firstNarrowing ??= condition.keyPath;
-        break;
-      }
-      case "org":
-      case "source-org":
-      case "org-paths":
-      case "source-org-paths": {
-        const paths = role === "org-paths" || role === "source-org-paths";
-        const orgs = new Set<string>();
-        let bad: string | undefined;
-        for (const value of values) {
-          const candidate = paths ? value.split("/", 1)[0]! : value;
-          const resolved = resolveVariable(candidate, trust, "org");
-          if (resolved === null || resolved === undefined || WILDCARD.test(resolved) || !(/^o-[a-z0-9]{10,32}$/.test(ignoreCase ? resolved.toLowerCase() : resolved) || resolved.startsWith("${"))) {
-            bad = value;
-            break;
-          }
-          orgs.add(ignoreCase ? resolved.toLowerCase() : resolved);
-        }
-        if (bad !== undefined || orgs.size === 0) {
-          result.notes.push({ condition, narrows: false, reason: `the value ${JSON.stringify(bad ?? "")} does not fix the organization id` });
-          break;
-        }
-        if (role === "org" || role === "org-paths") result.orgs = intersect(result.orgs, orgs);
-        else result.sourceOrgs = intersect(result.sourceOrgs, orgs);
-        result.notes.push({ condition, narrows: true, reason: `${condition.key} must be in ${[...orgs].join(" or ")}` });
-        result.firstNarrowing ??= condition.keyPath;
-        break;
-      }
-      case "network": {
-        if (values.some((v) => WILDCARD.test(v) || v === "0.0.0.0/0" || v === "::/0")) {
-          result.notes.push({ condition, narrows: false, reason: `${condition.key} is wildcarded` });
-          break;
-        }
-        result.network = [...(result.network ?? []), `${condition.key} ${values.join(", ")}`];
-        result.notes.push({ condition, narrows: false, reason: `${condition.key} limits the network path, not the caller's identity` });
-        break;
+      result.network = [...(result.network ?? []), `${condition.key} ${values.join(", ")}`];
+      result.notes.push({ condition, narrows: false, reason: `${condition.key} limits the network path, not the caller's identity` });
+      continue;
+    }
+    // Each value is a fixed identity, a pattern or unknown variable (the key then admits anyone: P7), or a literal
+    // that no real request carries (it admits nobody: a positive operator on a value no caller has is false).
+    const kind = role === "account" || role === "source-account" ? "account" : role === "arn" || role === "source-arn" ? "arn" : "org";
+    const fixed = new Set<string>();
+    let open: string | undefined;
+    const malformed: string[] = [];
+    for (const value of values) {
+      const read = readIdentity(value, kind, role === "org-paths" || role === "source-org-paths", ignoreCase, trust);
+      if (read.kind === "open") {
+        open ??= value;
+      } else if (read.kind === "malformed") {
+        malformed.push(value);
+      } else {
+        fixed.add(read.value);
       }
     }
+    if (open !== undefined) {
+      const what = kind === "account" ? "a fixed account id" : kind === "arn" ? "an ARN with a fixed account" : "a fixed organization id";
+      result.notes.push({ condition, narrows: false, reason: `the value ${JSON.stringify(open)} is not ${what}` });
+      continue;
+    }
+    const target = role === "account" || role === "arn" ? "accounts" : role === "source-account" || role === "source-arn" ? "sourceAccounts" : role === "org" || role === "org-paths" ? "orgs" : "sourceOrgs";
+    result[target] = intersect(result[target], fixed);
+    const none = malformed.length > 0 ? ` (${malformed.map((m) => JSON.stringify(m)).join(", ")} matches no real ${kind === "org" ? "organization" : "account"})` : "";
+    result.notes.push({
+      condition,
+      narrows: true,
+      reason: fixed.size > 0 ? `${condition.key} must be ${kind === "org" ? "in " : kind === "arn" ? "in account " : ""}${[...fixed].join(" or ")}${none}` : `no caller can match it${none}`,
+    });
+    result.firstNarrowing ??= condition.keyPath;
   }
   return result;
 }

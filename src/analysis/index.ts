@@ -90,11 +90,9 @@ export function inferOwner(policy: Policy, kind: PolicyKind, trust: TrustContext
     }
   }
   if (candidates.length === 0) return { account: undefined, inferred: false, reason: "no --account given, and no account root gets kms:* or kms:PutKeyPolicy" };
-  return {
-    account: candidates[0],
-    inferred: true,
-    reason: candidates.length > 1 ? `inferred as ${candidates[0]} (the first of ${candidates.join(", ")} whose root gets kms:PutKeyPolicy)` : `inferred as ${candidates[0]} from the statement that gives its root kms:PutKeyPolicy`,
-  };
+  // Several accounts administer the key: any of them could be the owner, so none is assumed (every one is reported).
+  if (candidates.length > 1) return { account: undefined, inferred: false, reason: `no --account given, and ${candidates.join(", ")} all get kms:PutKeyPolicy` };
+  return { account: candidates[0], inferred: true, reason: `inferred as ${candidates[0]} from the statement that gives its root kms:PutKeyPolicy` };
 }
 
 function baseWho(entry: PrincipalEntry | undefined): Who | undefined {
@@ -112,6 +110,9 @@ function baseWho(entry: PrincipalEntry | undefined): Who | undefined {
         return { kind: "limited", accounts: [{ account: parsed.account, principal: parsed.arn.resource }], orgs: [] };
       case "unique-id":
         return { kind: "nobody", reason: "a deleted principal" };
+      case "cloudfront-oai":
+        // A CloudFront origin access identity: a service identity, not an account (legacy OAI access to S3).
+        return { kind: "service", service: `CloudFront origin access identity ${parsed.id}`, sourceBound: true };
       default:
         return undefined;
     }
@@ -126,24 +127,35 @@ function applyConditions(who: Who, constraints: Constraints): Who {
   switch (who.kind) {
     case "anyone": {
       if (constraints.accounts) {
+        if (constraints.accounts.size === 0 || constraints.orgs?.size === 0) return { kind: "nobody", reason: "its conditions match no real caller" };
         return {
           kind: "limited",
           accounts: [...constraints.accounts].map((account) => ({ account, principal: "any principal", ...(constraints.orgs ? { requireOrgs: [...constraints.orgs] } : {}) })),
           orgs: [],
         };
       }
-      if (constraints.orgs) return { kind: "limited", accounts: [], orgs: [...constraints.orgs] };
+      if (constraints.orgs) {
+        return constraints.orgs.size === 0 ? { kind: "nobody", reason: "its conditions match no real organization" } : { kind: "limited", accounts: [], orgs: [...constraints.orgs] };
+      }
+      // aws:SourceAccount / aws:SourceArn / aws:SourceOrgID are in a request only when an AWS service calls on
+      // behalf of a resource: with one of them fixed, only services acting for those accounts pass.
+      if (constraints.sourceAccounts || constraints.sourceOrgs) {
+        const accounts = [...(constraints.sourceAccounts ?? [])].map((account) => ({ account, principal: "an AWS service acting for a resource of this account" }));
+        const orgs = [...(constraints.sourceOrgs ?? [])];
+        return accounts.length === 0 && orgs.length === 0 ? { kind: "nobody", reason: "its conditions match no real caller" } : { kind: "limited", accounts, orgs };
+      }
       return constraints.network ? { ...who, network: constraints.network } : who;
     }
     case "limited": {
       const accounts = who.accounts.filter((a) => !constraints.accounts || constraints.accounts.has(a.account));
+      if (constraints.orgs?.size === 0) return { kind: "nobody", reason: "its conditions match no real organization" };
       if (accounts.length === 0 && who.orgs.length === 0) {
         return { kind: "nobody", reason: `its condition requires account ${[...(constraints.accounts ?? [])].join(" or ")}, which the principal is not in` };
       }
       return { kind: "limited", accounts: accounts.map((a) => (constraints.orgs ? { ...a, requireOrgs: [...constraints.orgs] } : a)), orgs: who.orgs };
     }
     case "service":
-      return { ...who, sourceBound: Boolean(constraints.sourceAccounts || constraints.sourceOrgs) };
+      return { ...who, sourceBound: who.sourceBound || Boolean(constraints.sourceAccounts || constraints.sourceOrgs) };
     default:
       return who;
   }

@@ -52,6 +52,7 @@ export type AwsPrincipalForm =
   | { form: "root"; account: string; arn: Arn }
   | { form: "iam"; account: string; arn: Arn; kind: string }
   | { form: "unique-id"; id: string }
+  | { form: "cloudfront-oai"; id: string }
   | { form: "invalid"; reason: string };
 
 /** What an AWS principal ARN can name. Groups cannot be principals; identity providers go under "Federated". */
@@ -66,6 +67,9 @@ export function parseAwsPrincipal(value: string): AwsPrincipalForm {
   if (isAccountId(value)) return { form: "account", account: value };
   if (/^\d+$/.test(value)) return { form: "invalid", reason: `"${value}" has ${value.length} digits; an account id has exactly 12` };
   if (/^A[A-Z]{3}[A-Z0-9]{12,}$/.test(value)) return { form: "unique-id", id: value };
+  // The principal S3 documents for a legacy CloudFront origin access identity.
+  const oai = /^arn:aws:iam::cloudfront:user\/CloudFront Origin Access Identity ([A-Z0-9]+)$/.exec(value);
+  if (oai) return { form: "cloudfront-oai", id: oai[1]! };
   const arn = parseArn(value);
   if (!arn) return { form: "invalid", reason: `"${value}" is neither "*", a 12-digit account id nor an ARN (arn:partition:iam::account:…)` };
   if (!isKnownPartition(arn.partition)) return { form: "invalid", reason: `unknown partition "${arn.partition}" (expected one of ${PARTITIONS.join(", ")})` };

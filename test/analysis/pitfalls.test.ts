@@ -53,8 +53,8 @@ describe("P4: condition key names are case-insensitive", () => {
   it.each(["kms:callerAccount", "KMS:CallerAccount", "aws:principalaccount"])("%s narrows", (key) => {
     expect(rulesOf(keyPolicy(decrypt("*", { StringEquals: { [key]: OWNER } })))).toEqual([]);
   });
-  it("values are case-sensitive: an org id in capitals is malformed", () => {
-    expect(rulesOf(keyPolicy(decrypt("*", { StringEquals: { "AWS:PrincipalOrgId": "O-A1B2C3D4E5" } })))).toContain("public-access");
+  it("values are case-sensitive: an org id in capitals is malformed, and matches no real caller", () => {
+    expect(rulesOf(keyPolicy(decrypt("*", { StringEquals: { "AWS:PrincipalOrgId": "O-A1B2C3D4E5" } })))).toEqual(["org-condition"]);
   });
 });
 
@@ -240,5 +240,42 @@ describe("P19: shape normalisation", () => {
 describe("statements that grant nothing on this resource", () => {
   it("an Allow with only other services' actions reaches nobody", () => {
     expect(rulesOf(keyPolicy({ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "*" }))).toEqual([]);
+  });
+});
+
+describe("fixes from the corpus comparison", () => {
+  it("a malformed literal org id in a positive condition admits nobody (but is an org-condition error)", () => {
+    expect(rulesOf(keyPolicy(decrypt("*", { StringEquals: { "aws:PrincipalOrgID": "o-goodorg" } })))).toEqual(["org-condition"]);
+  });
+  it("a 14-digit account in aws:PrincipalArn admits nobody", () => {
+    expect(rulesOf(keyPolicy(decrypt("*", { ArnLike: { "aws:PrincipalArn": "arn:aws:iam::12345678901234:role/x" } })))).toEqual([]);
+  });
+  it("Principal * with a fixed aws:SourceAccount admits only AWS services acting for that account", () => {
+    expect(rulesOf(keyPolicy(decrypt("*", { StringEquals: { "aws:SourceAccount": OWNER } })))).toEqual([]);
+    const { findings } = access(keyPolicy(decrypt("*", { ArnLike: { "aws:SourceArn": `arn:aws:sns:us-east-1:${OTHER}:topic` } })));
+    expect(findings.map((f) => f.ruleId)).toEqual(["cross-account-access"]);
+    expect(findings[0]!.message).toContain("an AWS service acting for a resource of this account");
+  });
+  it("s3:DataAccessPointAccount delegates to the access points of that account", () => {
+    const statement = { Effect: "Allow", Principal: { AWS: "*" }, Action: "s3:*", Resource: ["arn:aws:s3:::b", "arn:aws:s3:::b/*"], Condition: { StringEquals: { "s3:DataAccessPointAccount": OWNER } } };
+    expect(rulesOf(bucketPolicy(statement), { kind: "bucket-policy" })).toEqual([]);
+  });
+  it("the CloudFront origin access identity principal is valid and not an outside account", () => {
+    const statement = { Effect: "Allow", Principal: { AWS: "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E15MNIMTCFKK4C" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" };
+    const result = access(bucketPolicy(statement), { kind: "bucket-policy" });
+    expect(result.ids).toEqual([]);
+  });
+  it("SES binds its service principal with kms:EncryptionContext:aws:ses:source-account", () => {
+    const statement = { Effect: "Allow", Principal: { Service: "ses.amazonaws.com" }, Action: ["kms:Encrypt", "kms:GenerateDataKey*"], Resource: "*", Condition: { StringEquals: { "kms:EncryptionContext:aws:ses:source-account": OWNER } } };
+    expect(rulesOf(keyPolicy(statement))).toEqual([]);
+  });
+  it("aws:SourceIp with IpAddress is a network bound: public-access as a warning naming it", () => {
+    const { findings } = access(keyPolicy(decrypt("*", { IpAddress: { "aws:SourceIp": "203.0.113.0/24" } })));
+    expect(findings.map((f) => [f.ruleId, f.messageId, f.severity])).toEqual([["public-access", "network", "warning"]]);
+  });
+  it("with several accounts administering the key and no --account, none is assumed to be the owner", () => {
+    const policy = { Version: "2012-10-17", Statement: [ROOT_STATEMENT, { ...ROOT_STATEMENT, Sid: "Other", Principal: { AWS: `arn:aws:iam::${OTHER}:root` } }] };
+    const { findings } = access(policy, { trust: { account: undefined } });
+    expect(findings.map((f) => f.ruleId).sort()).toEqual(["cross-account-access", "cross-account-access", "external-admin-access", "external-admin-access", "grant-without-aws-resource-guard", "grant-without-aws-resource-guard"]);
   });
 });
