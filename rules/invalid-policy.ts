@@ -67,6 +67,8 @@ export default defineRule({
       numericValue: "{{operator}} compares numbers; {{value}} is not a number, so the condition never matches.",
       dateValue: "{{operator}} compares dates; {{value}} is neither an ISO 8601 date nor epoch seconds, so the condition never matches.",
       ipValue: "{{operator}} takes IPv4 or IPv6 addresses or CIDR ranges; {{value}} is neither, so AWS rejects the policy.",
+      arnValue:
+        "{{operator}} compares the six colon-separated fields of an ARN; {{value}} has {{fields}}, so it matches no request{{effect}}. Write the whole ARN (arn:partition:service:region:account:resource), with * for the parts that may vary.",
       characterSet:
         "Character {{character}} (U+{{code}}) is outside the key policy character set (tab, line feed, carriage return and U+0020–U+00FF): KMS rejects the policy with MalformedPolicyDocumentException.{{more}}",
       kindGuess: "kmslint could not tell for sure whether this is a key policy or a bucket policy ({{reason}}); it was checked as a {{kindName}}. Pass --kind to be sure.",
@@ -273,6 +275,10 @@ function checkConditions(context: RuleContext, statement: Statement, oldVersion:
         context.report({ messageId: "dateValue", data: { operator: operator.base, value: shown }, path: value.path, statement, severity: "warning" });
       } else if (operator.base.endsWith("IpAddress") && !isIpOrCidr(value.value) && !POLICY_VARIABLE.test(value.value)) {
         context.report({ messageId: "ipValue", data: { operator: operator.base, value: shown }, path: value.path, statement });
+      } else if (operator.base.startsWith("Arn") && value.value !== "*" && !POLICY_VARIABLE.test(value.value) && value.value.split(":").length < 6) {
+        const fields = value.value.startsWith("arn:") ? `${value.value.split(":").length} fields` : "no arn: prefix";
+        const effect = /Not/.test(operator.base) ? ": the condition is true for every request" : " and the statement never applies";
+        context.report({ messageId: "arnValue", data: { operator: operator.base, value: shown, fields, effect }, path: value.path, statement, severity: "warning" });
       }
       if (oldVersion && POLICY_VARIABLE.test(value.value)) {
         context.report({ messageId: "variableOldVersion", data: { value: shown, version }, path: value.path, statement, severity: "warning" });

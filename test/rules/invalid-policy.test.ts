@@ -235,3 +235,14 @@ ruleTester("invalid-policy", {
     },
   ],
 });
+
+ruleTester("invalid-policy", {
+  valid: [{ name: "a full ARN pattern in ArnLike", policy: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::b/*","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:sns:us-east-1:123456789012:*"}}}]}' }],
+  invalid: [
+    {
+      name: "an ARN with five fields in ArnLike matches nothing",
+      policy: '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::b/*",\n"Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:sns:us-east-1:234567890123"}}}]}',
+      errors: [{ messageId: "arnValue", line: 2, column: 41, severity: "warning", message: "has 5 fields" }],
+    },
+  ],
+});
