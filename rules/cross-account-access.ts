@@ -1,6 +1,6 @@
 import { defineRule } from "../src/engine/rule.js";
 import { TIER_WORDS, accountTier, summarizeActions, type Reach } from "../src/analysis/index.js";
-import { joinWords, ownerNote, resourceWord } from "../src/analysis/explain.js";
+import { deniesWhy, joinWords, ownerNote, resourceWord } from "../src/analysis/explain.js";
 import { statementLabel } from "../src/model/policy.js";
 
 export default defineRule({
@@ -11,7 +11,7 @@ export default defineRule({
     description: "An account outside the owner and the trusted accounts can reach the key or bucket.",
     messages: {
       account:
-        "Account {{account}} ({{tier}}) can {{actions}} on this {{resource}}: {{how}}.{{orgNote}}{{owner}} If this is intended, list it in trustedAccounts (or pass --trusted-account {{account}}).",
+        "Account {{account}} ({{tier}}) can {{actions}} on this {{resource}}: {{how}}.{{orgNote}}{{owner}}{{denies}} If this is intended, list it in trustedAccounts (or pass --trusted-account {{account}}).",
       identityProvider:
         "Statement {{statement}} lets {{principal}} {{actions}} on this {{resource}}: identities of an outside identity provider or S3 canonical user, outside the trust context.",
     },
@@ -29,6 +29,17 @@ export default defineRule({
           path: reach.path,
           statement: reach.statement,
         });
+        continue;
+      }
+      if (who.kind === "service") {
+        for (const account of who.sourceAccounts ?? []) {
+          const tier = accountTier({ account, principal: "" }, analysis);
+          if (tier === "same-account" || tier === "trusted-account") continue;
+          const entry = byAccount.get(account) ?? { reaches: [], principals: [] };
+          if (!entry.reaches.includes(reach)) entry.reaches.push(reach);
+          entry.principals.push(`the service ${who.service} acting for a resource of this account in statement ${statementLabel(reach.statement)}`);
+          byAccount.set(account, entry);
+        }
         continue;
       }
       if (who.kind !== "limited") continue;
@@ -56,6 +67,7 @@ export default defineRule({
           how: joinWords([...new Set(entry.principals)]),
           orgNote: entry.requireOrgs ? ` Only while it is in ${entry.requireOrgs.join(" or ")}.` : "",
           owner: ownerNote(analysis),
+          denies: deniesWhy(first),
         },
         path: first.path,
         statement: first.statement,

@@ -1,6 +1,6 @@
 import { defineRule } from "../src/engine/rule.js";
 import { externalParties } from "../src/analysis/exposure.js";
-import { ownerNote } from "../src/analysis/explain.js";
+import { deniesWhy, ownerNote } from "../src/analysis/explain.js";
 import { statementLabel } from "../src/model/policy.js";
 
 export default defineRule({
@@ -11,7 +11,7 @@ export default defineRule({
     description: "Administrative actions (policy, state, deletion, material) are reachable from outside the owner account.",
     messages: {
       admin:
-        "Statement {{statement}} lets {{who}} {{admin}}: they can change who may use this {{resource}}, or disable or delete it.{{owner}} Keep administration in the owner account; grant other accounts only the usage actions they need.",
+        "Statement {{statement}} lets {{who}} {{admin}}: they can change who may use this {{resource}}, or disable or delete it.{{owner}} Keep administration in the owner account; grant other accounts only the usage actions they need.{{denies}}",
     },
   },
   check(context) {
@@ -24,7 +24,7 @@ export default defineRule({
       const shown = reach.actions.all ? `every action (${reach.actions.service}:*)` : `${admin.slice(0, 5).join(", ")}${admin.length > 5 ? ` and ${admin.length - 5} more admin actions` : ""}`;
       context.report({
         messageId: "admin",
-        data: { statement: statementLabel(reach.statement), who: parties.join(", "), admin: shown, resource: analysis.kind === "key-policy" ? "key" : "bucket", owner: ownerNote(analysis) },
+        data: { statement: statementLabel(reach.statement), who: parties.join(", "), admin: shown, resource: analysis.kind === "key-policy" ? "key" : "bucket", owner: ownerNote(analysis), denies: deniesWhy(reach) },
         path: reach.path,
         statement: reach.statement,
       });

@@ -1,9 +1,13 @@
 import { defineRule } from "../src/engine/rule.js";
 import { externalParties } from "../src/analysis/exposure.js";
+import { deniesWhy } from "../src/analysis/explain.js";
 import { statementLabel } from "../src/model/policy.js";
 
-/** Conditions that keep CreateGrant to grants an AWS service makes, or to named grantees/operations (PEERS.md P17). */
-const GRANT_BOUNDS = new Set(["kms:grantisforawsresource", "kms:granteeprincipal", "kms:grantoperations"]);
+/**
+ * Conditions that keep CreateGrant to grants an AWS service makes, or to named grantees (PEERS.md P17).
+ * kms:GrantOperations is not one: it limits what a grant allows, not who receives it.
+ */
+const GRANT_BOUNDS = new Set(["kms:grantisforawsresource", "kms:granteeprincipal"]);
 
 export default defineRule({
   meta: {
@@ -13,7 +17,7 @@ export default defineRule({
     description: "kms:CreateGrant from outside the owner account without kms:GrantIsForAWSResource.",
     messages: {
       grant:
-        "Statement {{statement}} lets {{who}} call kms:CreateGrant without \"Bool\": {\"kms:GrantIsForAWSResource\": \"true\"}: they can grant any principal, in any account, the use of this key, and those grants do not show in the key policy. Add the condition (grants made by AWS services for EBS, RDS and the like still work), or bound kms:GranteePrincipal.",
+        "Statement {{statement}} lets {{who}} call kms:CreateGrant without \"Bool\": {\"kms:GrantIsForAWSResource\": \"true\"}: they can grant any principal, in any account, the use of this key, and those grants do not show in the key policy. Add the condition (grants made by AWS services for EBS, RDS and the like still work), or bound kms:GranteePrincipal.{{denies}}",
     },
   },
   check(context) {
@@ -28,7 +32,7 @@ export default defineRule({
       if (bounded) continue;
       const parties = externalParties(reach, analysis, { includeTrusted: true });
       if (parties.length === 0) continue;
-      context.report({ messageId: "grant", data: { statement: statementLabel(reach.statement), who: parties.join(", ") }, path: reach.path, statement: reach.statement });
+      context.report({ messageId: "grant", data: { statement: statementLabel(reach.statement), who: parties.join(", "), denies: deniesWhy(reach) }, path: reach.path, statement: reach.statement });
     }
   },
 });

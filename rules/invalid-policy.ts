@@ -1,5 +1,6 @@
 import { defineRule, type RuleContext } from "../src/engine/rule.js";
 import { parseArn, parseAwsPrincipal, isKnownPartition, PARTITIONS } from "../src/model/arn.js";
+import { findConditionKey } from "../src/model/catalogue.js";
 import { structureIssues, suggest } from "../src/model/grammar.js";
 import { MAX_JSON_DEPTH, type Path } from "../src/model/json.js";
 import { statementLabel, type Located, type PrincipalElement, type Statement } from "../src/model/policy.js";
@@ -19,6 +20,8 @@ export const CONDITION_OPERATORS = [
 const OUTSIDE_KMS_CHARACTER_SET = /[^\t\n\r\u0020-\u00ff]/u;
 const MAX_CHARACTER_FINDINGS = 5;
 const POLICY_VARIABLE = /\$\{[^}]*\}/;
+/** Condition keys whose values are account ids. */
+const ACCOUNT_KEYS = new Set(["aws:principalaccount", "kms:calleraccount", "aws:sourceaccount", "aws:resourceaccount", "s3:dataaccesspointaccount"]);
 const ACTION = /^[a-z0-9*?-]+:[a-z0-9*?]+$/i;
 
 export default defineRule({
@@ -67,6 +70,10 @@ export default defineRule({
       numericValue: "{{operator}} compares numbers; {{value}} is not a number, so the condition never matches.",
       dateValue: "{{operator}} compares dates; {{value}} is neither an ISO 8601 date nor epoch seconds, so the condition never matches.",
       ipValue: "{{operator}} takes IPv4 or IPv6 addresses or CIDR ranges; {{value}} is neither, so AWS rejects the policy.",
+      accountValue:
+        "{{key}} is compared with {{value}}, which is not a 12-digit account id, so it matches no request{{effect}}. Write the account id as 12 digits, as a string.",
+      setOnSingleValued:
+        "{{operator}} on {{key}}: {{key}} has one value per request, so the set operator is misleading (ForAnyValue behaves like the plain operator, ForAllValues is also true when the key is absent). Use {{plain}}.",
       arnValue:
         "{{operator}} compares the six colon-separated fields of an ARN; {{value}} has {{fields}}, so it matches no request{{effect}}. Write the whole ARN (arn:partition:service:region:account:resource), with * for the parts that may vary.",
       characterSet:
@@ -265,8 +272,26 @@ function checkConditions(context: RuleContext, statement: Statement, oldVersion:
     if (operator.base === "Null" && operator.ifExists) {
       context.report({ messageId: "nullIfExists", data: { operator: operator.raw }, path: condition.operatorPath, target: "key", statement });
     }
+    // A set operator on a single-valued key (IAM Access Analyzer: FORALLVALUES_WITH_SINGLE_VALUED_KEY). The
+    // organization keys are left to org-condition, which says what it does to the organization bound.
+    const keyInfo = findConditionKey(condition.key);
+    if (operator.set && keyInfo && !keyInfo.type.startsWith("ArrayOf") && !/^aws:principalorg/i.test(condition.key)) {
+      context.report({
+        messageId: "setOnSingleValued",
+        data: { operator: operator.raw, key: condition.key, plain: operator.raw.replace(/^For(All|Any)Values?:/, "") },
+        path: condition.operatorPath,
+        target: "key",
+        statement,
+        severity: "warning",
+      });
+    }
+    const accountKey = ACCOUNT_KEYS.has(condition.key.toLowerCase()) && /^String/.test(operator.base);
     for (const value of condition.values) {
       const shown = JSON.stringify(value.value);
+      if (accountKey && !/[*?]|\$\{/.test(value.value) && !/^\d{12}$/.test(value.value)) {
+        const effect = /Not/.test(operator.base) ? ": the condition is true for every request" : " and the statement never applies";
+        context.report({ messageId: "accountValue", data: { key: condition.key, value: shown, effect }, path: value.path, statement });
+      }
       if ((operator.base === "Bool" || operator.base === "Null") && !/^(true|false)$/i.test(value.value)) {
         context.report({ messageId: "boolValue", data: { operator: operator.base, value: shown }, path: value.path, statement });
       } else if (operator.base.startsWith("Numeric") && !/^-?\d+(\.\d+)?$/.test(value.value) && !POLICY_VARIABLE.test(value.value)) {

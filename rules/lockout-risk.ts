@@ -29,7 +29,8 @@ export default defineRule({
       }
       anyone = true;
       if (reach.who.kind === "anyone") ownerKeeps = true;
-      if (reach.who.kind === "limited" && (reach.who.accounts.some((a) => accountTier(a, analysis) === "same-account") || reach.who.orgs.length > 0)) ownerKeeps = true;
+      const ownOrg = analysis.trust.org;
+      if (reach.who.kind === "limited" && (reach.who.accounts.some((a) => accountTier(a, analysis) === "same-account") || (ownOrg !== undefined && reach.who.orgs.includes(ownOrg)))) ownerKeeps = true;
     }
     const why = denied ? " (a Deny statement takes it away)" : "";
     const range = { path: ["Statement"] as const, target: "key" as const };

@@ -34,8 +34,12 @@ export default defineRule({
         const lower = condition.key.toLowerCase();
         if (!ORG_KEYS.has(lower)) continue;
         const paths = lower.endsWith("paths");
-        for (const value of condition.values) {
-          const org = paths ? value.value.split("/", 1)[0]! : value.value;
+        // Null and Bool take "true"/"false", not organization ids; IgnoreCase compares in lower case.
+        const compares = /^(String|Arn)/.test(condition.operator.base);
+        const ignoreCase = /IgnoreCase$/.test(condition.operator.base);
+        for (const value of compares ? condition.values : []) {
+          const written = paths ? value.value.split("/", 1)[0]! : value.value;
+          const org = ignoreCase ? written.toLowerCase() : written;
           if (org.includes("${")) continue;
           if (!/[*?]/.test(org) && !isOrgId(org)) {
             context.report({ messageId: "malformed", data: { value: JSON.stringify(value.value), statement: label, path: paths ? " at the start of the path" : "" }, path: value.path, statement });
@@ -82,8 +86,8 @@ export default defineRule({
     // Organizations a grant admits: foreign (not --org) or unknown (no --org).
     const seen = new Set<string>();
     for (const reach of analysis.reaches) {
-      if (reach.who.kind !== "limited" || reach.who.orgs.length === 0) continue;
-      for (const org of reach.who.orgs) {
+      const orgs = reach.who.kind === "limited" ? reach.who.orgs : reach.who.kind === "service" ? (reach.who.sourceOrgs ?? []) : [];
+      for (const org of orgs) {
         if (org.startsWith("${") || (own && org === own)) continue;
         const key = `${reach.statement.index}|${org}`;
         if (seen.has(key)) continue;

@@ -40,7 +40,7 @@ const KEY_ROLES: Record<string, KeyRole> = {
 
 const MULTI_VALUED: ReadonlySet<string> = new Set(["aws:principalorgpaths", "aws:sourceorgpaths"]);
 const POSITIVE_STRING = new Set(["StringEquals", "StringEqualsIgnoreCase", "StringLike"]);
-const POSITIVE_ARN = new Set(["ArnEquals", "ArnLike", "StringEquals", "StringLike"]);
+const POSITIVE_ARN = new Set(["ArnEquals", "ArnLike", "StringEquals", "StringEqualsIgnoreCase", "StringLike"]);
 const POSITIVE_NETWORK = new Set(["StringEquals", "StringEqualsIgnoreCase", "StringLike", "IpAddress", "ArnEquals", "ArnLike"]);
 
 export interface ConditionNote {
@@ -80,14 +80,20 @@ function resolveVariable(value: string, trust: TrustContext, role: "account" | "
   return null;
 }
 
+/** `${aws:ResourceAccount}` holds a colon; inside an ARN it is swapped for a token before the fields are split. */
+export const RESOURCE_ACCOUNT_TOKEN = "RESOURCE-ACCOUNT";
+export function withoutResourceAccountVariable(value: string): string {
+  return value.replace(/\$\{aws:ResourceAccount\}/gi, RESOURCE_ACCOUNT_TOKEN);
+}
+
 type IdentityRead = { kind: "fixed"; value: string } | { kind: "open" } | { kind: "malformed" };
 
 /** Reads one condition value as an account id, the account of an ARN, or an organization id. */
 function readIdentity(value: string, kind: "account" | "arn" | "org", paths: boolean, ignoreCase: boolean, trust: TrustContext): IdentityRead {
   if (kind === "arn") {
-    const arn = parseArn(value);
+    const arn = parseArn(withoutResourceAccountVariable(value));
     if (!arn) return /[*?]|\$\{/.test(value) ? { kind: "open" } : { kind: "malformed" };
-    const account = resolveVariable(arn.account, trust, "account");
+    const account = resolveVariable(arn.account === RESOURCE_ACCOUNT_TOKEN ? "${aws:ResourceAccount}" : arn.account, trust, "account");
     if (account === null || account === undefined || WILDCARD.test(account)) return { kind: "open" };
     return isAccountId(account) || account.startsWith("${") ? { kind: "fixed", value: account } : { kind: "malformed" };
   }
@@ -135,7 +141,7 @@ export function evaluateConditions(statement: Statement, trust: TrustContext): C
       continue;
     }
     if (role === "via-service") {
-      result.viaService = condition.values.map((v) => v.value);
+      if (!/Not/.test(condition.operator.base)) result.viaService = condition.values.map((v) => v.value);
       result.notes.push({ condition, narrows: false, reason: "kms:ViaService says which AWS service relays the call, not whose account it comes from: every account can reach the key through that service" });
       continue;
     }

@@ -12,6 +12,7 @@ import type { PolicyKind, Statement } from "../model/policy.js";
 import { statementLabel } from "../model/policy.js";
 import type { TrustContext } from "../engine/rule.js";
 import { patternMatches, type ActionSet } from "./actions.js";
+import { RESOURCE_ACCOUNT_TOKEN, withoutResourceAccountVariable } from "./conditions.js";
 
 export interface Guardrail {
   statement: Statement;
@@ -67,7 +68,8 @@ export function assessDenies(statements: readonly Statement[], trust: TrustConte
           failure = `its ${condition.key} value is wildcarded or unknown`;
           break;
         }
-        guard.allowOrgs = new Set(orgs as string[]);
+        // Conditions are ANDed: the Deny applies only when every one is true, so callers passing any one pass.
+        guard.allowOrgs = new Set([...(guard.allowOrgs ?? []), ...(orgs as string[])]);
         parts.push(`outside ${[...guard.allowOrgs].join(" or ")}`);
       } else if ((key === "aws:principalaccount" || key === "kms:calleraccount") && NEGATED_STRING.has(operator.base) && !operator.set) {
         const accounts = values.map((v) => resolve(v, trust, "aws:resourceaccount"));
@@ -75,15 +77,18 @@ export function assessDenies(statements: readonly Statement[], trust: TrustConte
           failure = `its ${condition.key} value is not a fixed account id`;
           break;
         }
-        guard.allowAccounts = new Set(accounts as string[]);
+        guard.allowAccounts = new Set([...(guard.allowAccounts ?? []), ...(accounts as string[])]);
         parts.push(`from accounts other than ${[...guard.allowAccounts].join(", ")}`);
       } else if (key === "aws:principalarn" && NEGATED_ARN.has(operator.base) && !operator.set) {
-        const accounts = values.map((v) => parseArn(v)?.account);
+        const accounts = values.map((v) => {
+          const account = parseArn(withoutResourceAccountVariable(v))?.account;
+          return account === RESOURCE_ACCOUNT_TOKEN ? trust.account : account;
+        });
         if (accounts.some((a) => a === undefined || !isAccountId(a))) {
           failure = `its ${condition.key} value does not fix the account`;
           break;
         }
-        guard.allowAccounts = new Set(accounts as string[]);
+        guard.allowAccounts = new Set([...(guard.allowAccounts ?? []), ...(accounts as string[])]);
         parts.push(`whose ARN is not in account ${[...guard.allowAccounts].join(", ")}`);
       } else if (key === "aws:principalisawsservice" && operator.base === "Bool" && !operator.set && values.every((v) => v.toLowerCase() === "false")) {
         guard.exemptsServices = true;
@@ -123,8 +128,8 @@ export function denyCoversActions(deny: Statement, set: ActionSet): boolean {
 
 /** Whether a Deny's Resource covers the Allow's (a key policy's "*" is always "this key"). */
 export function denyCoversResources(deny: Statement, allow: Statement, kind: PolicyKind): boolean {
+  if (!deny.resource || deny.notResource) return false; // NotResource "*" in a key policy excludes the key itself
   if (kind === "key-policy") return true;
-  if (!deny.resource) return false;
   const allowResources = allow.resource?.map((r) => r.value) ?? ["*"];
   return allowResources.every((r) => deny.resource!.some((p) => p.value === "*" || globMatches(p.value, r)));
 }

@@ -22,7 +22,8 @@ export type Who =
   | { kind: "anyone"; anonymousOnly: boolean; network?: string[] }
   /** Principals of these accounts, or of any account of these organizations. */
   | { kind: "limited"; accounts: AccountScope[]; orgs: string[] }
-  | { kind: "service"; service: string; sourceBound: boolean }
+  /** An AWS service principal; with a source condition, only when acting for those accounts or organizations. */
+  | { kind: "service"; service: string; sourceBound: boolean; sourceAccounts?: string[]; sourceOrgs?: string[] }
   | { kind: "federated"; provider: string }
   | { kind: "canonical-user"; id: string }
   | { kind: "nobody"; reason: string };
@@ -155,7 +156,12 @@ function applyConditions(who: Who, constraints: Constraints): Who {
       return { kind: "limited", accounts: accounts.map((a) => (constraints.orgs ? { ...a, requireOrgs: [...constraints.orgs] } : a)), orgs: who.orgs };
     }
     case "service":
-      return { ...who, sourceBound: who.sourceBound || Boolean(constraints.sourceAccounts || constraints.sourceOrgs) };
+      return {
+        ...who,
+        sourceBound: who.sourceBound || Boolean(constraints.sourceAccounts || constraints.sourceOrgs),
+        ...(constraints.sourceAccounts ? { sourceAccounts: [...constraints.sourceAccounts] } : {}),
+        ...(constraints.sourceOrgs ? { sourceOrgs: [...constraints.sourceOrgs] } : {}),
+      };
     default:
       return who;
   }
@@ -186,7 +192,8 @@ function applyGuardrail(who: Who, guard: Guardrail, kind: PolicyKind): Who {
       return guard.exemptsServices ? who : { kind: "nobody", reason: `${guard.description}, service principals included` };
     case "federated":
     case "canonical-user":
-      return guard.allowAccounts || guard.allowOrgs ? { kind: "nobody", reason: guard.description } : who;
+      // Their account and organization are unknown: kmslint cannot prove the guardrail keeps them out.
+      return who;
     default:
       return who;
   }
@@ -240,7 +247,7 @@ export function analyzePolicy(policy: Policy, kind: PolicyKind, trust: TrustCont
 /** The tier of an account that can reach a key or bucket. */
 export function accountTier(scope: AccountScope, analysis: PolicyAnalysis): Tier {
   const { trust } = analysis;
-  if (trust.account && scope.account === trust.account) return "same-account";
+  if (scope.account === "${aws:ResourceAccount}" || (trust.account && scope.account === trust.account)) return "same-account";
   if (trust.trustedAccounts.includes(scope.account)) return "trusted-account";
   if (trust.org && scope.requireOrgs?.includes(trust.org)) return "org-account";
   return "outside-org";

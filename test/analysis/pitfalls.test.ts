@@ -3,7 +3,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { allRules } from "../../rules/index.js";
+import { lintText } from "../../src/engine/linter.js";
 import { ORG, OTHER, OWNER, ROOT_STATEMENT, access, bucketPolicy, keyPolicy, rulesOf } from "./helpers.js";
+
+const lintTextAll = (text: string) => lintText(text, "key.json", { trust: { account: OWNER, org: ORG, trustedAccounts: [] } });
 
 const decrypt = (principal: unknown, condition?: object) => ({
   Sid: "Use",
@@ -277,5 +280,79 @@ describe("fixes from the corpus comparison", () => {
     const policy = { Version: "2012-10-17", Statement: [ROOT_STATEMENT, { ...ROOT_STATEMENT, Sid: "Other", Principal: { AWS: `arn:aws:iam::${OTHER}:root` } }] };
     const { findings } = access(policy, { trust: { account: undefined } });
     expect(findings.map((f) => f.ruleId).sort()).toEqual(["cross-account-access", "cross-account-access", "external-admin-access", "external-admin-access", "grant-without-aws-resource-guard", "grant-without-aws-resource-guard"]);
+  });
+});
+
+describe("fixes from the documentation review", () => {
+  const P = (condition: object, principal: unknown = "*") => ({ Sid: "S", Effect: "Allow", Principal: principal, Action: "kms:Decrypt", Resource: "*", Condition: condition });
+  const deny = (condition: object, extra: object = {}) => ({ Sid: "D", Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", Condition: condition, ...extra });
+
+  it("1: ${aws:ResourceAccount} inside an ARN is the owner account", () => {
+    expect(rulesOf(keyPolicy(P({ ArnLike: { "aws:PrincipalArn": "arn:aws:iam::${aws:ResourceAccount}:role/*" } })))).toEqual([]);
+  });
+  it("2: an unresolved ${aws:ResourceAccount} is the owner, whatever it is", () => {
+    const policy = { Version: "2012-10-17", Statement: [{ ...P({ StringEquals: { "kms:CallerAccount": "${aws:ResourceAccount}" } }, { AWS: "*" }) }] };
+    expect(rulesOf(policy, { trust: { account: undefined } })).toEqual(["lockout-risk"]);
+  });
+  it("3: kms:GrantOperations does not bound who receives a grant", () => {
+    const grant = { Effect: "Allow", Principal: { AWS: OTHER }, Action: "kms:CreateGrant", Resource: "*", Condition: { "ForAllValues:StringEquals": { "kms:GrantOperations": ["Decrypt", "Encrypt"] } } };
+    expect(rulesOf(keyPolicy(grant))).toContain("grant-without-aws-resource-guard");
+  });
+  it("4: every access finding says when a Deny was not counted", () => {
+    const { findings } = access(keyPolicy({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::999988887777:role/R" }, Action: "kms:Decrypt", Resource: "*" }, deny({ BoolIfExists: { "aws:PrincipalIsAWSService": "false" } })));
+    expect(findings.map((f) => f.ruleId)).toEqual(["cross-account-access"]);
+    expect(findings[0]!.message).toContain("A Deny exists but was not counted");
+  });
+  it("5: a key-policy Deny with NotResource is not a guardrail", () => {
+    const d = { Sid: "D", Effect: "Deny", Principal: "*", Action: "kms:*", NotResource: "*", Condition: { StringNotEquals: { "aws:PrincipalOrgID": ORG } } };
+    expect(rulesOf(keyPolicy(P({ Bool: { "aws:SecureTransport": "true" } }), d))).toEqual(["public-access"]);
+  });
+  it("6: two conditions on one key in a Deny admit the union", () => {
+    const d = deny({ StringNotEquals: { "aws:PrincipalAccount": "999988887777" }, StringNotEqualsIfExists: { "aws:PrincipalAccount": OWNER } });
+    const { findings } = access(keyPolicy(P({ Bool: { "aws:SecureTransport": "true" } }), d));
+    expect(findings.map((f) => f.message.slice(0, 20))).toEqual(["Account 999988887777"]);
+  });
+  it("7: a service principal bound to a foreign account or organization is reported", () => {
+    const s = (condition: object) => ({ Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "kms:GenerateDataKey*", Resource: "*", Condition: condition });
+    expect(rulesOf(keyPolicy(s({ StringEquals: { "aws:SourceAccount": "999988887777" } })))).toEqual(["cross-account-access"]);
+    expect(rulesOf(keyPolicy(s({ StringEquals: { "aws:SourceOrgID": "o-zzzzzzzzzz" } })))).toEqual(["org-condition"]);
+  });
+  it("8: Null on aws:PrincipalOrgID is not a malformed organization id", () => {
+    const { findings } = access(keyPolicy(P({ Null: { "aws:PrincipalOrgID": "false" } })));
+    expect(findings.map((f) => f.messageId)).not.toContain("malformed");
+  });
+  it("9: StringEqualsIgnoreCase reads an organization id in capitals", () => {
+    expect(rulesOf(keyPolicy(P({ StringEqualsIgnoreCase: { "aws:PrincipalOrgID": "O-A1B2C3D4E5" } })))).toEqual([]);
+  });
+  it("10: a negated or otherwise bounded kms:ViaService is not via-service-without-caller-account", () => {
+    expect(rulesOf(keyPolicy(P({ StringNotEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } })))).toEqual(["public-access"]);
+    expect(rulesOf(keyPolicy(P({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "aws:PrincipalOrgID": ORG } })))).toEqual([]);
+  });
+  it("11: not-principal-allow says what its conditions bound it to", () => {
+    const s = { Effect: "Allow", NotPrincipal: { AWS: `arn:aws:iam::${OWNER}:role/Blocked` }, Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "aws:PrincipalOrgID": ORG } } };
+    const { findings } = access(keyPolicy(s));
+    expect(findings.map((f) => f.ruleId)).toEqual(["not-principal-allow"]);
+    expect(findings[0]!.message).toContain(`within ${ORG}`);
+  });
+  it("12: a foreign organization with kms:* does not keep the owner able to change the policy", () => {
+    const policy = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: "*", Action: "kms:*", Resource: "*", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-zzzzzzzzzz" } } }] };
+    expect(rulesOf(policy)).toContain("lockout-risk");
+  });
+  it("13: a malformed account id in an account condition is reported", () => {
+    const text = JSON.stringify(keyPolicy(P({ StringEquals: { "kms:CallerAccount": "11112222333" } })));
+    const { findings } = lintTextAll(text);
+    expect(findings.filter((f) => f.ruleId === "invalid-policy").map((f) => f.messageId)).toEqual(["accountValue"]);
+  });
+  it("14: StringEqualsIgnoreCase on aws:PrincipalArn narrows", () => {
+    expect(rulesOf(keyPolicy(P({ StringEqualsIgnoreCase: { "aws:PrincipalArn": `arn:aws:iam::${OWNER}:role/app` } })))).toEqual([]);
+  });
+  it("15: a set operator on a single-valued account key is a warning", () => {
+    const text = JSON.stringify(keyPolicy(P({ "ForAnyValue:StringEquals": { "kms:CallerAccount": OWNER } })));
+    expect(lintTextAll(text).findings.map((f) => `${f.ruleId}:${f.messageId}:${f.severity}`)).toEqual(["invalid-policy:setOnSingleValued:warning"]);
+  });
+  it("16: federated and canonical-user principals stay reported behind an organization guardrail", () => {
+    const perimeter = deny({ StringNotEqualsIfExists: { "aws:PrincipalOrgID": ORG }, BoolIfExists: { "aws:PrincipalIsAWSService": "false" } });
+    const s = { Effect: "Allow", Principal: { Federated: "cognito-identity.amazonaws.com" }, Action: "kms:Decrypt", Resource: "*" };
+    expect(rulesOf(keyPolicy(s, perimeter))).toEqual(["cross-account-access"]);
   });
 });
