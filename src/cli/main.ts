@@ -21,7 +21,11 @@ context ("account", "org", "trustedAccounts"), rule severities ("rules": {"<rule
 Flags override the file.
 
 The trust context (--account, --org, --trusted-account) tells kmslint which accounts count as "inside"; the
-access rules (public, cross-account, organization) use it.
+access rules (public, cross-account, organization) use it. Without --account, a key policy's owner is the
+account whose root gets kms:* or kms:PutKeyPolicy, and findings say it was inferred.
+
+Environment: KMSLINT_WORKERS=N lints with N worker threads (default: every core for 300 files or more;
+0 or 1 for none).
 
 Exit codes:
   0  no error-severity finding (or --exit-zero)
