@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { parseJson } from "../../src/model/json.js";
 import { createDocument } from "../../src/model/document.js";
 import { decodeSource } from "../../src/model/source.js";
@@ -75,5 +76,44 @@ describe("decoding", () => {
     const doc = createDocument('\uFEFF{ "a" : [ 1 , 2 ] }', "f.json");
     expect(doc.rawBytes).toBe(19);
     expect(doc.minifiedBytes()).toBe('{"a":[1,2]}'.length);
+  });
+});
+
+describe("the path scanner agrees with momoa's positioned tree", () => {
+  /** Every path in a value (object keys and array indexes), the root included. */
+  function pathsOf(value: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+    out.push(prefix);
+    if (Array.isArray(value)) value.forEach((v, i) => pathsOf(v, [...prefix, i], out));
+    else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) pathsOf(v, [...prefix, k], out);
+    return out;
+  }
+
+  it("for every path of 2,000 random documents, values and keys, in any layout", () => {
+    const key = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom("Effect", "a\"b", "back\\\\slash", "é", "\u2028", "{", "]"));
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: "small" }, fc.string({ maxLength: 8 }), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), tie("array"), tie("object")),
+      array: fc.array(tie("value"), { maxLength: 4 }),
+      object: fc.dictionary(key, tie("value"), { maxKeys: 4 }),
+    }));
+    fc.assert(
+      fc.property(json.value, fc.constantFrom(0, 2, "\t"), fc.boolean(), (value, indent, crlf) => {
+        let text = JSON.stringify(value, null, indent);
+        if (crlf) text = text.replace(/\n/g, "\r\n");
+        const parsed = parseJson(text);
+        if (!parsed.ok) return;
+        for (const path of pathsOf(value)) {
+          for (const target of ["value", "key"] as const) {
+            expect(parsed.locator.locate(path, target)).toEqual(parsed.locator.locateWithTree(path, target));
+          }
+        }
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("takes the last of duplicate keys, as the tree does", () => {
+    const p = ok('{"a": {"b": 1}, "a": {"b": 2, "b": 3}}');
+    expect(p.locator.locate(["a", "b"])).toEqual(p.locator.locateWithTree(["a", "b"]));
+    expect(p.locator.locate(["a", "b"]).start.column).toBe(36);
   });
 });
