@@ -25,7 +25,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { TextDecoder, TextEncoder } from 'node:util';
-import { build } from 'esbuild';
+import { bundleSource } from './bundle-source.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'bin', 'kmslint.js');
@@ -533,20 +533,7 @@ async function main() {
 
   // In-process linter: a bundle of src/engine/linter.ts with the options of scripts/build.mjs.
   const linterDir = join(tmp, 'linter');
-  await build({
-    entryPoints: { linter: join(ROOT, 'src/engine/linter.ts') },
-    absWorkingDir: ROOT,
-    outdir: linterDir,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    external: ['eslint-formatter-pretty'],
-    banner: { js: "import { createRequire as __kmslintCreateRequire } from 'node:module'; const require = __kmslintCreateRequire(import.meta.url);" },
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+  await bundleSource({ root: ROOT, outfile: join(linterDir, 'linter.mjs'), exports: ["export { lintText } from './src/engine/linter.ts';"] });
   const { lintText } = await import(pathToFileURL(join(linterDir, 'linter.mjs')).href);
 
   const texts = corpus.map((p) => p.text);

@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+import { BUNDLE_OPTIONS } from './bundle-source.mjs';
 
 const run = (script) => execFileSync(process.execPath, [script], { stdio: 'inherit' });
 run('scripts/build-catalogue.mjs');
@@ -10,19 +11,12 @@ run('scripts/build-validators.mjs');
 
 rmSync('dist', { recursive: true, force: true });
 const common = {
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  // Loaded on demand, from node_modules: the pretty formatter (only for --format pretty).
+  ...BUNDLE_OPTIONS,
   external: [],
   // The pretty formatter is bundled into its own lazy chunk; kmslint passes every rule's URL, so its lookup
   // table of ESLint plugin rule URLs is replaced by a stub (see scripts/stubs/).
   alias: { 'eslint-rule-docs': './scripts/stubs/eslint-rule-docs.js' },
-  banner: { js: "import { createRequire as __kmslintCreateRequire } from 'node:module'; const require = __kmslintCreateRequire(import.meta.url);" },
-  legalComments: 'none',
   metafile: true,
-  logLevel: 'warning',
 };
 // The command: one file, plus small chunks loaded on demand.
 const main = await build({ ...common, entryPoints: { kmslint: 'src/cli/main.ts' }, outdir: 'dist', entryNames: '[name]', chunkNames: 'chunks/[name]-[hash]', splitting: true });

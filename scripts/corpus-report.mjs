@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { bundleSource } from './bundle-source.mjs';
 import { compareCorpus, failures, loadInputs, renderReport, summaryText } from './corpus-compare.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,27 +32,14 @@ const tmp = mkdtempSync(join(os.tmpdir(), 'kmslint-corpus-'));
 let code = 0;
 try {
   // One entry re-exporting what the comparison needs from the sources.
-  await build({
-    stdin: {
-      contents: [
+  await bundleSource({
+    root: ROOT,
+    outfile: join(tmp, 'linter.mjs'),
+    exports: [
         "export { lintText } from './src/engine/linter.ts';",
         "export { createDocument } from './src/model/document.ts';",
         "export { expandStatementActions, patternMatches } from './src/analysis/actions.ts';",
-      ].join('\n'),
-      resolveDir: ROOT,
-      sourcefile: 'corpus-entry.ts',
-      loader: 'ts',
-    },
-    absWorkingDir: ROOT,
-    outfile: join(tmp, 'linter.mjs'),
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    external: ['eslint-formatter-pretty'],
-    banner: { js: "import { createRequire as __kmslintCreateRequire } from 'node:module'; const require = __kmslintCreateRequire(import.meta.url);" },
-    legalComments: 'none',
-    logLevel: 'warning',
+    ],
   });
   const api = await import(pathToFileURL(join(tmp, 'linter.mjs')).href);
 
