@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { stripVTControlCharacters } from "node:util";
 import type { LintResult, Totals } from "./results.js";
 
 /** The installed package's folder (where rules/<id>.md live), found from this module's location. */
@@ -35,7 +36,18 @@ export async function formatPretty(results: readonly LintResult[], summary: Tota
   for (const r of results) for (const m of r.messages) rulesMeta[m.ruleId] ??= { docs: { url: ruleDocUrl(m.ruleId) } };
   // The formatter ends with its own totals, which count info findings as warnings; kmslint's summary line replaces them.
   const body = pretty(shown as never, { cwd: process.cwd(), rulesMeta } as never).replace(/(\n\s*\S*\s*\d+ (warnings?|errors?)\S*)+\s*$/u, "");
-  return `${body}${body ? "\n" : ""}${summaryLine(summary)}\n`;
+  // log-symbols (inside the formatter) colours its symbols whenever TERM supports colour, even into a file
+  // or a pipe; kmslint removes escape codes unless colour is wanted.
+  const text = wantsColor() ? body : stripVTControlCharacters(body);
+  return `${text}${text ? "\n" : ""}${summaryLine(summary)}\n`;
+}
+
+/** Colour only on a terminal, unless NO_COLOR is set; FORCE_COLOR (other than 0 or false) forces it. */
+export function wantsColor(env: NodeJS.ProcessEnv = process.env, isTTY = Boolean(process.stdout.isTTY)): boolean {
+  const force = env["FORCE_COLOR"];
+  if (force !== undefined) return force !== "0" && force !== "false";
+  if (env["NO_COLOR"] !== undefined && env["NO_COLOR"] !== "") return false;
+  return isTTY;
 }
 
 export function summaryLine(t: Totals & { skipped: number }): string {

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { BAD_KEY_POLICY, CLEAN_KEY_POLICY, WARNING_KEY_POLICY, ensureBuilt, fixture, kmslint } from "./helpers.js";
+import { spawnSync } from "node:child_process";
+import { BAD_KEY_POLICY, BIN, CLEAN_KEY_POLICY, WARNING_KEY_POLICY, ensureBuilt, fixture, kmslint } from "./helpers.js";
 
 beforeAll(ensureBuilt);
 
@@ -166,5 +167,17 @@ describe("kmslint help and version", () => {
     const r = kmslint(["rules"]);
     expect(r.code).toBe(0);
     for (const id of ["invalid-json", "invalid-policy", "policy-size", "unknown-action", "unknown-condition-key"]) expect(r.stdout).toContain(id);
+  });
+});
+
+describe("pretty output to a pipe or file", () => {
+  it("has no escape codes, even when TERM supports colour", () => {
+    const dir = fixture({ "key.json": WARNING_KEY_POLICY });
+    const env = { ...process.env, TERM: "xterm-256color" };
+    delete env["FORCE_COLOR"];
+    delete env["NO_COLOR"];
+    const r = spawnSync(process.execPath, [BIN, "lint", "key.json"], { cwd: dir, encoding: "utf8", env });
+    expect(r.stdout).toContain("unknown-action");
+    expect(r.stdout).not.toContain("\u001b");
   });
 });
