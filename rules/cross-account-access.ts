@@ -18,7 +18,8 @@ export default defineRule({
   },
   check(context) {
     const { analysis } = context;
-    const byAccount = new Map<string, { reaches: Reach[]; principals: string[]; requireOrgs?: string[] }>();
+    // Per account: every reach that lets it in. Its organization bound holds only if every reach has one.
+    const byAccount = new Map<string, { reaches: Reach[]; principals: string[]; requireOrgs?: string[]; unbounded?: boolean }>();
     for (const reach of analysis.reaches) {
       const { who } = reach;
       if (who.kind === "federated" || who.kind === "canonical-user") {
@@ -49,12 +50,14 @@ export default defineRule({
         const entry = byAccount.get(scope.account) ?? { reaches: [], principals: [] };
         if (!entry.reaches.includes(reach)) entry.reaches.push(reach);
         entry.principals.push(`${scope.principal} in statement ${statementLabel(reach.statement)}`);
-        if (scope.requireOrgs) entry.requireOrgs = scope.requireOrgs;
+        if (!scope.requireOrgs) entry.unbounded = true;
+        else entry.requireOrgs = [...new Set([...(entry.requireOrgs ?? []), ...scope.requireOrgs])];
         byAccount.set(scope.account, entry);
       }
     }
     for (const [account, entry] of byAccount) {
       const first = entry.reaches[0]!;
+      if (entry.unbounded) delete entry.requireOrgs;
       const tier = accountTier({ account, principal: "", ...(entry.requireOrgs ? { requireOrgs: entry.requireOrgs } : {}) }, analysis);
       const actions = [...new Set(entry.reaches.map((r) => summarizeActions(r.actions)))].join(" / ");
       context.report({

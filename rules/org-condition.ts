@@ -86,7 +86,12 @@ export default defineRule({
     // Organizations a grant admits: foreign (not --org) or unknown (no --org).
     const seen = new Set<string>();
     for (const reach of analysis.reaches) {
-      const orgs = reach.who.kind === "limited" ? reach.who.orgs : reach.who.kind === "service" ? (reach.who.sourceOrgs ?? []) : [];
+      const orgs =
+        reach.who.kind === "limited"
+          ? [...new Set([...reach.who.orgs, ...reach.who.accounts.flatMap((a) => a.requireOrgs ?? [])])]
+          : reach.who.kind === "service"
+            ? (reach.who.sourceOrgs ?? [])
+            : [];
       for (const org of orgs) {
         if (org.startsWith("${") || (own && org === own)) continue;
         const key = `${reach.statement.index}|${org}`;

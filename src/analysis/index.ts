@@ -21,7 +21,13 @@ export type { Constraints, ConditionNote } from "./conditions.js";
 export type Who =
   | { kind: "anyone"; anonymousOnly: boolean; network?: string[] }
   /** Principals of these accounts, or of any account of these organizations. */
-  | { kind: "limited"; accounts: AccountScope[]; orgs: string[] }
+  | {
+      kind: "limited";
+      accounts: AccountScope[];
+      orgs: string[];
+      /** Principal "*" behind a Deny that exempts AWS service principals: every service, acting for any account, also passes. */
+      anyService?: boolean;
+    }
   /** An AWS service principal; with a source condition, only when acting for those accounts or organizations. */
   | { kind: "service"; service: string; sourceBound: boolean; sourceAccounts?: string[]; sourceOrgs?: string[] }
   | { kind: "federated"; provider: string }
@@ -174,8 +180,9 @@ function applyGuardrail(who: Who, guard: Guardrail, kind: PolicyKind): Who {
       if (!guard.appliesToAnonymous && kind === "bucket-policy") return { kind: "anyone", anonymousOnly: true, ...(who.network ? { network: who.network } : {}) };
       const accounts = [...(guard.allowAccounts ?? [])].map((account) => ({ account, principal: "any principal" }));
       const orgs = [...(guard.allowOrgs ?? [])];
-      if (accounts.length === 0 && orgs.length === 0) return { kind: "nobody", reason: guard.description };
-      return { kind: "limited", accounts, orgs };
+      if (accounts.length === 0 && orgs.length === 0 && !guard.exemptsServices) return { kind: "nobody", reason: guard.description };
+      // A Deny that exempts service principals leaves Principal "*" open to every AWS service, for any account.
+      return { kind: "limited", accounts, orgs, ...(guard.exemptsServices ? { anyService: true } : {}) };
     }
     case "limited": {
       const accounts: AccountScope[] = [];
@@ -183,10 +190,16 @@ function applyGuardrail(who: Who, guard: Guardrail, kind: PolicyKind): Who {
         if (guard.allowAccounts?.has(a.account)) accounts.push(a);
         else if (guard.allowOrgs) accounts.push({ ...a, requireOrgs: intersectOrgs(a.requireOrgs, [...guard.allowOrgs]) });
       }
-      const orgs = who.orgs.filter((o) => !guard.allowOrgs || guard.allowOrgs.has(o));
+      const orgs: string[] = [];
+      for (const o of who.orgs) {
+        if (!guard.allowOrgs || guard.allowOrgs.has(o)) orgs.push(o);
+        // The Deny's conditions are ANDed: a caller of org o in one of its kept accounts is not denied.
+        else for (const account of guard.allowAccounts ?? []) accounts.push({ account, principal: "any principal", requireOrgs: [o] });
+      }
       const kept = accounts.filter((a) => !a.requireOrgs || a.requireOrgs.length > 0);
-      if (kept.length === 0 && orgs.length === 0) return { kind: "nobody", reason: guard.description };
-      return { kind: "limited", accounts: kept, orgs };
+      const anyService = who.anyService && guard.exemptsServices;
+      if (kept.length === 0 && orgs.length === 0 && !anyService) return { kind: "nobody", reason: guard.description };
+      return { kind: "limited", accounts: kept, orgs, ...(anyService ? { anyService: true } : {}) };
     }
     case "service":
       return guard.exemptsServices ? who : { kind: "nobody", reason: `${guard.description}, service principals included` };
@@ -249,7 +262,8 @@ export function accountTier(scope: AccountScope, analysis: PolicyAnalysis): Tier
   const { trust } = analysis;
   if (scope.account === "${aws:ResourceAccount}" || (trust.account && scope.account === trust.account)) return "same-account";
   if (trust.trustedAccounts.includes(scope.account)) return "trusted-account";
-  if (trust.org && scope.requireOrgs?.includes(trust.org)) return "org-account";
+  // Values of one key are ORed: the account is inside only if every organization it may be in is ours.
+  if (trust.org && scope.requireOrgs && scope.requireOrgs.length > 0 && scope.requireOrgs.every((o) => o === trust.org)) return "org-account";
   return "outside-org";
 }
 

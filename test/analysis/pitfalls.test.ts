@@ -117,10 +117,14 @@ describe("P8: verdicts do not depend on statement order; Deny statements are mod
     expect(a).toEqual(["public-access"]);
     expect(b).toEqual(a);
   });
-  it("the data-perimeter Deny guards a public Allow, wherever it stands", () => {
+  it("the data-perimeter Deny guards a public Allow, wherever it stands (it exempts AWS services, which is said)", () => {
     const perimeter = { Sid: "Perimeter", Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", Condition: { StringNotEqualsIfExists: { "aws:PrincipalOrgID": ORG }, BoolIfExists: { "aws:PrincipalIsAWSService": "false" } } };
-    expect(rulesOf({ Version: "2012-10-17", Statement: [perimeter, ROOT_STATEMENT, open] })).toEqual([]);
-    expect(rulesOf({ Version: "2012-10-17", Statement: [ROOT_STATEMENT, open, perimeter] })).toEqual([]);
+    expect(rulesOf({ Version: "2012-10-17", Statement: [perimeter, ROOT_STATEMENT, open] })).toEqual(["service-principal-without-source"]);
+    expect(rulesOf({ Version: "2012-10-17", Statement: [ROOT_STATEMENT, open, perimeter] })).toEqual(["service-principal-without-source"]);
+    const { findings } = access({ Version: "2012-10-17", Statement: [ROOT_STATEMENT, open, perimeter] });
+    expect(findings[0]!.message).toContain("exempts AWS service principals: every AWS service, acting for any account");
+    const bounded = { ...open, Condition: { StringEquals: { "aws:SourceAccount": OWNER } } };
+    expect(rulesOf({ Version: "2012-10-17", Statement: [ROOT_STATEMENT, bounded, perimeter] })).toEqual([]);
   });
   it("a Deny that does not cover is named in the finding", () => {
     const partial = { Sid: "TlsOnly", Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } };
@@ -202,7 +206,7 @@ describe("P12: four tiers — public, outside the organization, another account 
     const { findings } = access(bucketPolicy(allow, deny), { kind: "bucket-policy" });
     expect(findings.map((f) => [f.ruleId, f.messageId])).toEqual([["public-access", "anonymous"]]);
     const fixed = { ...deny, Condition: { StringNotEquals: { "aws:PrincipalOrgID": ORG }, BoolIfExists: { "aws:PrincipalIsAWSService": "false" } } };
-    expect(rulesOf(bucketPolicy(allow, fixed), { kind: "bucket-policy" })).toEqual([]);
+    expect(rulesOf(bucketPolicy(allow, fixed), { kind: "bucket-policy" })).toEqual(["service-principal-without-source"]);
   });
 });
 

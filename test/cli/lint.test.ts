@@ -173,7 +173,7 @@ describe("kmslint help and version", () => {
 describe("pretty output to a pipe or file", () => {
   it("has no escape codes, even when TERM supports colour", () => {
     const dir = fixture({ "key.json": WARNING_KEY_POLICY });
-    const env = { ...process.env, TERM: "xterm-256color" };
+    const env: NodeJS.ProcessEnv = { ...process.env, TERM: "xterm-256color" };
     delete env["FORCE_COLOR"];
     delete env["NO_COLOR"];
     const r = spawnSync(process.execPath, [BIN, "lint", "key.json"], { cwd: dir, encoding: "utf8", env });
