@@ -13,7 +13,7 @@ export default defineRule({
       account:
         "Account {{account}} ({{tier}}) can {{actions}} on this {{resource}}: {{how}}.{{orgNote}}{{owner}}{{denies}} If this is intended, list it in trustedAccounts (or pass --trusted-account {{account}}).",
       identityProvider:
-        "Statement {{statement}} lets {{principal}} {{actions}} on this {{resource}}: identities of an outside identity provider or S3 canonical user, outside the trust context.",
+        "Statement {{statement}} lets {{principal}} {{actions}} on this {{resource}}: identities of an outside identity provider or S3 canonical user, outside the trust context.{{denies}}",
     },
   },
   check(context) {
@@ -26,7 +26,7 @@ export default defineRule({
         const principal = who.kind === "federated" ? `federated identities of ${JSON.stringify(who.provider)}` : `canonical user ${who.id.slice(0, 12)}…`;
         context.report({
           messageId: "identityProvider",
-          data: { statement: statementLabel(reach.statement), principal, actions: summarizeActions(reach.actions), resource: resourceWord(analysis) },
+          data: { statement: statementLabel(reach.statement), principal, actions: summarizeActions(reach.actions), resource: resourceWord(analysis), denies: deniesWhy(reach) },
           path: reach.path,
           statement: reach.statement,
         });

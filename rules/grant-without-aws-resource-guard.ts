@@ -27,7 +27,8 @@ export default defineRule({
       const bounded = reach.statement.conditions.some((c) => {
         if (!GRANT_BOUNDS.has(c.key.toLowerCase()) || c.operator.ifExists || c.operator.set === "ForAllValues" || /Not/.test(c.operator.base)) return false;
         if (c.key.toLowerCase() === "kms:grantisforawsresource") return c.operator.base === "Bool" && c.values.every((v) => v.value.toLowerCase() === "true");
-        return c.values.every((v) => !/[*?]/.test(v.value));
+        // A grantee bound is a comparison with fixed principals (Null only says the key is present).
+        return /^(String|Arn)(Equals|Like)/.test(c.operator.base) && c.values.every((v) => !/[*?]/.test(v.value));
       });
       if (bounded) continue;
       const parties = externalParties(reach, analysis, { includeTrusted: true });

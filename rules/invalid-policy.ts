@@ -21,7 +21,9 @@ const OUTSIDE_KMS_CHARACTER_SET = /[^\t\n\r\u0020-\u00ff]/u;
 const MAX_CHARACTER_FINDINGS = 5;
 const POLICY_VARIABLE = /\$\{[^}]*\}/;
 /** Condition keys whose values are account ids. */
-const ACCOUNT_KEYS = new Set(["aws:principalaccount", "kms:calleraccount", "aws:sourceaccount", "aws:resourceaccount", "s3:dataaccesspointaccount"]);
+const ACCOUNT_KEYS = new Set(["aws:principalaccount", "kms:calleraccount", "aws:sourceaccount", "aws:sourceowner", "aws:resourceaccount", "s3:dataaccesspointaccount"]);
+/** Condition keys whose values are ARNs with an account field. */
+const ARN_KEYS = new Set(["aws:principalarn", "aws:sourcearn", "s3:dataaccesspointarn"]);
 const ACTION = /^[a-z0-9*?-]+:[a-z0-9*?]+$/i;
 
 export default defineRule({
@@ -72,6 +74,8 @@ export default defineRule({
       ipValue: "{{operator}} takes IPv4 or IPv6 addresses or CIDR ranges; {{value}} is neither, so AWS rejects the policy.",
       accountValue:
         "{{key}} is compared with {{value}}, which is not a 12-digit account id, so it matches no request{{effect}}. Write the account id as 12 digits, as a string.",
+      arnAccount:
+        "{{key}} is compared with {{value}}, whose account field {{account}} is not a 12-digit account id, so it matches no request. Write the account id as 12 digits.",
       setOnSingleValued:
         "{{operator}} on {{key}}: {{key}} has one value per request, so the set operator is misleading (ForAnyValue behaves like the plain operator, ForAllValues is also true when the key is absent). Use {{plain}}.",
       arnValue:
@@ -275,7 +279,7 @@ function checkConditions(context: RuleContext, statement: Statement, oldVersion:
     // A set operator on a single-valued key (IAM Access Analyzer: FORALLVALUES_WITH_SINGLE_VALUED_KEY). The
     // organization keys are left to org-condition, which says what it does to the organization bound.
     const keyInfo = findConditionKey(condition.key);
-    if (operator.set && keyInfo && !keyInfo.type.startsWith("ArrayOf") && !/^aws:principalorg/i.test(condition.key)) {
+    if (operator.set && keyInfo && !keyInfo.type.startsWith("ArrayOf") && !/^aws:(principal|source)org/i.test(condition.key)) {
       context.report({
         messageId: "setOnSingleValued",
         data: { operator: operator.raw, key: condition.key, plain: operator.raw.replace(/^For(All|Any)Values?:/, "") },
@@ -285,12 +289,22 @@ function checkConditions(context: RuleContext, statement: Statement, oldVersion:
         severity: "warning",
       });
     }
-    const accountKey = ACCOUNT_KEYS.has(condition.key.toLowerCase()) && /^String/.test(operator.base);
+    const lowerKey = condition.key.toLowerCase();
+    const accountKey = (ACCOUNT_KEYS.has(lowerKey) || /^kms:encryptioncontext:aws:[a-z0-9-]+:(source-)?account$/.test(lowerKey)) && /^String/.test(operator.base);
+    const arnKey = ARN_KEYS.has(lowerKey) || /^kms:encryptioncontext:aws:[a-z0-9-]+:arn$/.test(lowerKey);
+    const validValues = condition.values.filter((v) => /^\d{12}$/.test(v.value)).length;
     for (const value of condition.values) {
       const shown = JSON.stringify(value.value);
       if (accountKey && !/[*?]|\$\{/.test(value.value) && !/^\d{12}$/.test(value.value)) {
-        const effect = /Not/.test(operator.base) ? ": the condition is true for every request" : " and the statement never applies";
+        const effect = /Not/.test(operator.base) ? ": the condition is true for every request" : validValues > 0 ? " (the other values still apply)" : " and the statement never applies";
         context.report({ messageId: "accountValue", data: { key: condition.key, value: shown, effect }, path: value.path, statement });
+      }
+      if (arnKey && /^(Arn|String)/.test(operator.base) && !/Not/.test(operator.base)) {
+        // A full ARN whose account field is a literal but not 12 digits matches no request.
+        const account = value.value.split(":")[4];
+        if (value.value.split(":").length >= 6 && account !== undefined && account !== "" && !/[*?$]/.test(account) && !/^\d{12}$/.test(account)) {
+          context.report({ messageId: "arnAccount", data: { key: condition.key, value: shown, account: JSON.stringify(account) }, path: value.path, statement });
+        }
       }
       if ((operator.base === "Bool" || operator.base === "Null") && !/^(true|false)$/i.test(value.value)) {
         context.report({ messageId: "boolValue", data: { operator: operator.base, value: shown }, path: value.path, statement });

@@ -30,7 +30,8 @@ export default defineRule({
       anyone = true;
       if (reach.who.kind === "anyone") ownerKeeps = true;
       const ownOrg = analysis.trust.org;
-      if (reach.who.kind === "limited" && (reach.who.accounts.some((a) => accountTier(a, analysis) === "same-account") || (ownOrg !== undefined && reach.who.orgs.includes(ownOrg)))) ownerKeeps = true;
+      const ownOrgKept = reach.who.kind === "limited" && reach.who.orgs.some((o) => o === "${aws:ResourceOrgID}" || (ownOrg !== undefined && o === ownOrg));
+      if (reach.who.kind === "limited" && (reach.who.accounts.some((a) => accountTier(a, analysis) === "same-account") || ownOrgKept)) ownerKeeps = true;
     }
     const why = denied ? " (a Deny statement takes it away)" : "";
     const range = { path: ["Statement"] as const, target: "key" as const };

@@ -22,7 +22,7 @@ export default defineRule({
         !who || who.kind === "anyone"
           ? "anonymous callers and every other account included"
           : who.kind === "limited"
-            ? `within ${[...who.accounts.map((a) => `account ${a.account}`), ...who.orgs].join(", ")} (its conditions bound it there)`
+            ? `within ${[...who.accounts.map((a) => `account ${a.account}`), ...who.orgs].join(", ")} (${reach!.guardedBy.length > 0 ? "a Deny bounds it there" : "its conditions bound it there"})`
             : who.kind === "nobody"
               ? `though its conditions or a Deny currently leave nobody (${who.reason}); an edit to them would open it to everyone`
               : "as its conditions allow";

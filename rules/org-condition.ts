@@ -1,5 +1,6 @@
 import { defineRule } from "../src/engine/rule.js";
 import { isOrgId } from "../src/model/arn.js";
+import { deniesWhy } from "../src/analysis/explain.js";
 import { statementLabel } from "../src/model/policy.js";
 
 const ORG_KEYS = new Set(["aws:principalorgid", "aws:principalorgpaths", "aws:sourceorgid", "aws:sourceorgpaths"]);
@@ -14,9 +15,9 @@ export default defineRule({
       bypassable:
         "{{operator}} {{key}} in statement {{statement}} does not keep callers to an organization: {{reason}}. Fix: {{fix}}",
       foreign:
-        "Statement {{statement}} admits organization {{org}}, which is not yours ({{own}}): every account of that organization can use this grant.",
+        "Statement {{statement}} admits organization {{org}}, which is not yours ({{own}}): {{who}} of that organization can use this grant.{{denies}}",
       unknownOrg:
-        "Statement {{statement}} admits every account of organization {{org}}; kmslint cannot tell whether it is yours. Pass --org (or set \"org\" in kmslint.config.json).",
+        "Statement {{statement}} admits {{who}} of organization {{org}}; kmslint cannot tell whether it is yours. Pass --org (or set \"org\" in kmslint.config.json).{{denies}}",
       malformed: "{{value}} in statement {{statement}} is not an organization id (o- followed by 10 to 32 lowercase letters and digits){{path}}, so the condition matches no real organization.",
       foreignGuard:
         "Deny statement {{statement}} keeps out callers outside {{org}}, which is not your organization ({{own}}): callers of {{org}} pass it and yours are denied.",
@@ -98,8 +99,12 @@ export default defineRule({
         if (seen.has(key)) continue;
         seen.add(key);
         const path = reach.constraints.firstNarrowing ?? reach.path;
-        if (own) context.report({ messageId: "foreign", data: { statement: statementLabel(reach.statement), org, own }, path, statement: reach.statement });
-        else context.report({ messageId: "unknownOrg", data: { statement: statementLabel(reach.statement), org }, path, statement: reach.statement, severity: "warning" });
+        // Every account of the organization, or only the named accounts that must belong to it.
+        const named = reach.who.kind === "limited" && !reach.who.orgs.includes(org) ? reach.who.accounts.filter((a) => a.requireOrgs?.includes(org)).map((a) => a.account) : [];
+        const who = named.length > 0 ? `account ${named.join(", ")}, if it is` : reach.who.kind === "service" ? `the service ${reach.who.service} acting for any account` : "every account";
+        const data = { statement: statementLabel(reach.statement), org, who, denies: deniesWhy(reach) };
+        if (own) context.report({ messageId: "foreign", data: { ...data, own }, path, statement: reach.statement });
+        else context.report({ messageId: "unknownOrg", data, path, statement: reach.statement, severity: "warning" });
       }
     }
   },

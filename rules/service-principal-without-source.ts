@@ -1,5 +1,6 @@
 import { defineRule } from "../src/engine/rule.js";
 import { summarizeActions } from "../src/analysis/index.js";
+import { principalShown } from "../src/analysis/explain.js";
 import { statementLabel } from "../src/model/policy.js";
 
 export default defineRule({
@@ -10,7 +11,7 @@ export default defineRule({
     description: "A service principal without aws:SourceAccount / aws:SourceArn / aws:SourceOrgID (confused deputy).",
     messages: {
       anyService:
-        "Statement {{statement}} allows Principal \"*\", and the Deny that guards it exempts AWS service principals: every AWS service, acting for any account, can {{actions}} on this {{resource}} (the confused deputy problem). Bound services with \"StringEquals\": {\"aws:SourceAccount\": \"{{account}}\"} (or aws:SourceOrgID) in the Allow, or give services their own statement.",
+        "Statement {{statement}} allows {{principal}}, and the Deny that guards it exempts AWS service principals: every AWS service, acting for any account, can {{actions}} on this {{resource}} (the confused deputy problem). Bound services with \"StringEquals\": {\"aws:SourceAccount\": \"{{account}}\"} (or aws:SourceOrgID) in the Allow, or give services their own statement.",
       noSource:
         "Statement {{statement}} lets the service {{service}} {{actions}} for any account that uses the service: another account can make {{service}} act on this {{resource}} for it (the confused deputy problem). Add \"StringEquals\": {\"aws:SourceAccount\": \"{{account}}\"} or an aws:SourceArn / aws:SourceOrgID condition.",
     },
@@ -21,7 +22,7 @@ export default defineRule({
       if (reach.who.kind === "limited" && reach.who.anyService && !reach.constraints.sourceAccounts && !reach.constraints.sourceOrgs) {
         context.report({
           messageId: "anyService",
-          data: { statement: statementLabel(reach.statement), actions: summarizeActions(reach.actions), resource: analysis.kind === "key-policy" ? "key" : "bucket", account: analysis.trust.account ?? "<owner account>" },
+          data: { statement: statementLabel(reach.statement), principal: principalShown(reach), actions: summarizeActions(reach.actions), resource: analysis.kind === "key-policy" ? "key" : "bucket", account: analysis.trust.account ?? "<owner account>" },
           path: reach.path,
           statement: reach.statement,
         });

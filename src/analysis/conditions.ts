@@ -141,7 +141,7 @@ export function evaluateConditions(statement: Statement, trust: TrustContext): C
       continue;
     }
     if (role === "via-service") {
-      if (!/Not/.test(condition.operator.base)) result.viaService = condition.values.map((v) => v.value);
+      if (/^String/.test(condition.operator.base) && !/Not/.test(condition.operator.base)) result.viaService = condition.values.map((v) => v.value);
       result.notes.push({ condition, narrows: false, reason: "kms:ViaService says which AWS service relays the call, not whose account it comes from: every account can reach the key through that service" });
       continue;
     }

@@ -63,7 +63,8 @@ export function assessDenies(statements: readonly Statement[], trust: TrustConte
       const { operator } = condition;
       const values = condition.values.map((v) => v.value);
       if (key === "aws:principalorgid" && NEGATED_STRING.has(operator.base) && !operator.set) {
-        const orgs = values.map((v) => resolve(v, trust, "aws:resourceorgid"));
+        const ignoreCase = operator.base.endsWith("IgnoreCase");
+        const orgs = values.map((v) => resolve(ignoreCase ? v.toLowerCase().replace("${aws:resourceorgid}", "${aws:ResourceOrgID}") : v, trust, "aws:resourceorgid"));
         if (orgs.some((o) => o === undefined || /[*?]/.test(o) || o.includes("${"))) {
           failure = `its ${condition.key} value is wildcarded or unknown`;
           break;

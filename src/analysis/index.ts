@@ -162,6 +162,7 @@ function applyConditions(who: Who, constraints: Constraints): Who {
       return { kind: "limited", accounts: accounts.map((a) => (constraints.orgs ? { ...a, requireOrgs: [...constraints.orgs] } : a)), orgs: who.orgs };
     }
     case "service":
+      if (constraints.sourceAccounts?.size === 0 || constraints.sourceOrgs?.size === 0) return { kind: "nobody", reason: "its source condition matches no real account" };
       return {
         ...who,
         sourceBound: who.sourceBound || Boolean(constraints.sourceAccounts || constraints.sourceOrgs),
@@ -205,8 +206,9 @@ function applyGuardrail(who: Who, guard: Guardrail, kind: PolicyKind): Who {
       return guard.exemptsServices ? who : { kind: "nobody", reason: `${guard.description}, service principals included` };
     case "federated":
     case "canonical-user":
-      // Their account and organization are unknown: kmslint cannot prove the guardrail keeps them out.
-      return who;
+      // A Deny of every caller denies them too; otherwise their account and organization are unknown, so
+      // kmslint cannot prove the guardrail keeps them out.
+      return !guard.allowAccounts && !guard.allowOrgs && !guard.exemptsServices ? { kind: "nobody", reason: guard.description } : who;
     default:
       return who;
   }

@@ -360,3 +360,50 @@ describe("fixes from the documentation review", () => {
     expect(rulesOf(keyPolicy(s, perimeter))).toEqual(["cross-account-access"]);
   });
 });
+
+describe("fixes from the second documentation review", () => {
+  const P = (condition: object, principal: unknown = "*") => ({ Sid: "S", Effect: "Allow", Principal: principal, Action: "kms:Decrypt", Resource: "*", Condition: condition });
+  const ids = (policy: object) => lintTextAll(JSON.stringify(policy)).findings.map((f) => `${f.ruleId}:${f.messageId}`);
+
+  it("1: a set operator on aws:SourceOrgID is reported once (by org-condition)", () => {
+    const s = { Effect: "Allow", Principal: { Service: "logs.amazonaws.com" }, Action: "kms:Encrypt", Resource: "*", Condition: { "ForAnyValue:StringEquals": { "aws:SourceOrgID": ORG } } };
+    expect(ids(keyPolicy(s)).filter((i) => i.includes("setOnSingle"))).toEqual(["org-condition:setOnSingle"]);
+  });
+  it("2: an 11-digit account inside an ARN condition, and a bad aws:SourceOwner, are reported", () => {
+    expect(ids(keyPolicy(P({ ArnLike: { "aws:PrincipalArn": "arn:aws:iam::11112222333:role/x" } })))).toEqual(["invalid-policy:arnAccount"]);
+    const s = { Effect: "Allow", Principal: { Service: "sns.amazonaws.com" }, Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "aws:SourceOwner": "1234" } } };
+    expect(ids(keyPolicy(s))).toEqual(["invalid-policy:accountValue"]);
+  });
+  it("3: StringNotEqualsIgnoreCase in a Deny reads the own organization in capitals", () => {
+    const d = { Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", Condition: { StringNotEqualsIgnoreCase: { "aws:PrincipalOrgID": ORG.toUpperCase() } } };
+    expect(ids(keyPolicy(d)).filter((i) => i.startsWith("org-condition"))).toEqual([]);
+  });
+  it("4: org-condition says when a Deny was not counted", () => {
+    const d = { Sid: "D", Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } };
+    const { findings } = access(keyPolicy(P({ StringEquals: { "aws:PrincipalOrgID": "o-zzzzzzzzzz" } }), d));
+    expect(findings.find((f) => f.ruleId === "org-condition")!.message).toContain("A Deny exists but was not counted");
+  });
+  it("5: a Deny of every caller removes federated principals too", () => {
+    const s = { Effect: "Allow", Principal: { Federated: "cognito-identity.amazonaws.com" }, Action: "kms:Decrypt", Resource: "*" };
+    const d = { Effect: "Deny", Principal: "*", Action: "kms:Decrypt", Resource: "*" };
+    expect(rulesOf(keyPolicy(s, d))).toEqual([]);
+  });
+  it("6: without --org, ${aws:ResourceOrgID} with kms:* keeps the owner able to change the policy", () => {
+    const policy = { Version: "2012-10-17", Statement: [P({ StringEquals: { "aws:PrincipalOrgID": "${aws:ResourceOrgID}" } })] };
+    (policy.Statement[0] as { Action: string }).Action = "kms:*";
+    expect(rulesOf(policy, { trust: { org: undefined } })).not.toContain("lockout-risk");
+  });
+  it("7: Null on kms:ViaService is not a service restriction", () => {
+    expect(rulesOf(keyPolicy(P({ Null: { "kms:ViaService": "false" } })))).toEqual(["public-access"]);
+  });
+  it("8: Null on kms:GranteePrincipal does not guard CreateGrant", () => {
+    const g = { Effect: "Allow", Principal: { AWS: OTHER }, Action: "kms:CreateGrant", Resource: "*", Condition: { Null: { "kms:GranteePrincipal": "false" } } };
+    expect(rulesOf(keyPolicy(g))).toContain("grant-without-aws-resource-guard");
+  });
+  it("9: messages say what the analysis knows", () => {
+    const named = P({ StringEquals: { "aws:PrincipalOrgID": "o-zzzzzzzzzz" } }, { AWS: OTHER });
+    expect(access(keyPolicy(named)).findings.find((f) => f.ruleId === "org-condition")!.message).toContain(`account ${OTHER}, if it is of that organization`);
+    const values = P({ StringEquals: { "kms:CallerAccount": [OWNER, "1234"] } });
+    expect(lintTextAll(JSON.stringify(keyPolicy(values))).findings.find((f) => f.messageId === "accountValue")!.message).toContain("(the other values still apply)");
+  });
+});
