@@ -15,9 +15,9 @@ export default defineRule({
       bypassable:
         "{{operator}} {{key}} in statement {{statement}} does not keep callers to an organization: {{reason}}. Fix: {{fix}}",
       foreign:
-        "Statement {{statement}} admits organization {{org}}, which is not yours ({{own}}): {{who}} of that organization can use this grant.{{denies}}",
+        "Statement {{statement}} admits organization {{org}}, which is not yours ({{own}}): {{who}} can use this grant.{{denies}}",
       unknownOrg:
-        "Statement {{statement}} admits {{who}} of organization {{org}}; kmslint cannot tell whether it is yours. Pass --org (or set \"org\" in kmslint.config.json).{{denies}}",
+        "Statement {{statement}} admits organization {{org}} ({{who}} can use this grant); kmslint cannot tell whether it is yours. Pass --org (or set \"org\" in kmslint.config.json).{{denies}}",
       malformed: "{{value}} in statement {{statement}} is not an organization id (o- followed by 10 to 32 lowercase letters and digits){{path}}, so the condition matches no real organization.",
       foreignGuard:
         "Deny statement {{statement}} keeps out callers outside {{org}}, which is not your organization ({{own}}): callers of {{org}} pass it and yours are denied.",
@@ -101,7 +101,12 @@ export default defineRule({
         const path = reach.constraints.firstNarrowing ?? reach.path;
         // Every account of the organization, or only the named accounts that must belong to it.
         const named = reach.who.kind === "limited" && !reach.who.orgs.includes(org) ? reach.who.accounts.filter((a) => a.requireOrgs?.includes(org)).map((a) => a.account) : [];
-        const who = named.length > 0 ? `account ${named.join(", ")}, if it is` : reach.who.kind === "service" ? `the service ${reach.who.service} acting for any account` : "every account";
+        const who =
+          named.length > 0
+            ? `account ${named.join(", ")}, while it is in that organization,`
+            : reach.who.kind === "service"
+              ? `the service ${reach.who.service} acting for any account of that organization`
+              : "every account of that organization";
         const data = { statement: statementLabel(reach.statement), org, who, denies: deniesWhy(reach) };
         if (own) context.report({ messageId: "foreign", data: { ...data, own }, path, statement: reach.statement });
         else context.report({ messageId: "unknownOrg", data, path, statement: reach.statement, severity: "warning" });

@@ -402,7 +402,7 @@ describe("fixes from the second documentation review", () => {
   });
   it("9: messages say what the analysis knows", () => {
     const named = P({ StringEquals: { "aws:PrincipalOrgID": "o-zzzzzzzzzz" } }, { AWS: OTHER });
-    expect(access(keyPolicy(named)).findings.find((f) => f.ruleId === "org-condition")!.message).toContain(`account ${OTHER}, if it is of that organization`);
+    expect(access(keyPolicy(named)).findings.find((f) => f.ruleId === "org-condition")!.message).toContain(`account ${OTHER}, while it is in that organization, can use this grant`);
     const values = P({ StringEquals: { "kms:CallerAccount": [OWNER, "1234"] } });
     expect(lintTextAll(JSON.stringify(keyPolicy(values))).findings.find((f) => f.messageId === "accountValue")!.message).toContain("(the other values still apply)");
   });
