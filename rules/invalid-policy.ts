@@ -278,8 +278,8 @@ function checkConditions(context: RuleContext, statement: Statement, oldVersion:
     }
     // A set operator on a single-valued key (IAM Access Analyzer: FORALLVALUES_WITH_SINGLE_VALUED_KEY). The
     // organization keys are left to org-condition, which says what it does to the organization bound.
-    const keyInfo = findConditionKey(condition.key);
-    if (operator.set && keyInfo && !keyInfo.type.startsWith("ArrayOf") && !/^aws:(principal|source)org/i.test(condition.key)) {
+    const keyInfo = operator.set ? findConditionKey(condition.key) : undefined;
+    if (keyInfo && !keyInfo.type.startsWith("ArrayOf") && !/^aws:(principal|source)org/i.test(condition.key)) {
       context.report({
         messageId: "setOnSingleValued",
         data: { operator: operator.raw, key: condition.key, plain: operator.raw.replace(/^For(All|Any)Values?:/, "") },
