@@ -1,12 +1,14 @@
 /**
  * Policy files on disk: expanding the paths on the command line into files, and reading each one into a
- * document. Folders are searched recursively for `*.json`; `node_modules` and `.git` are never entered.
+ * document. Folders are searched recursively for `*.json` (kmslint's own config file aside); `node_modules` and
+ * `.git` are never entered.
  */
 import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync, fstatSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import picomatch from "picomatch";
 import { createDocument, oversizedDocument, unreadableDocument, type PolicyDocument } from "../model/document.js";
 import { MAX_POLICY_FILE_BYTES } from "../model/source.js";
+import { CONFIG_FILE_NAME } from "../engine/config.js";
 
 export interface FoundFile {
   /** As given or found (relative paths stay relative to the working directory). */
@@ -111,7 +113,7 @@ function walk(directory: string, add: (path: string, explicit: boolean, realKey?
     }
     if (isDirectory) {
       if (!SKIPPED_DIRECTORIES.has(entry.name)) walk(path, add, ignoredFor, visited);
-    } else if (isFile && entry.name.toLowerCase().endsWith(".json")) {
+    } else if (isFile && entry.name.toLowerCase().endsWith(".json") && entry.name !== CONFIG_FILE_NAME) {
       add(path, false, entry.isSymbolicLink() ? undefined : join(real, entry.name));
     }
   }
