@@ -11,7 +11,7 @@ export default defineRule({
     description: "Administrative actions (policy, state, deletion, material) are reachable from outside the owner account.",
     messages: {
       admin:
-        "Statement {{statement}} lets {{who}} {{admin}}: they can change who may use this {{resource}}, or disable or delete it.{{owner}} Keep administration in the owner account; grant other accounts only the usage actions they need.{{denies}}",
+        "Statement {{statement}} lets {{who}} call {{admin}}: they can change who may use this {{resource}}, or disable or delete it.{{owner}} Keep administration in the owner account; grant other accounts only the usage actions they need.{{denies}}",
     },
   },
   check(context) {

@@ -14,7 +14,8 @@ export function externalParties(reach: Reach, analysis: PolicyAnalysis, options:
       for (const scope of who.accounts) {
         const tier = accountTier(scope, analysis);
         if (tier === "same-account" || (tier === "trusted-account" && !options.includeTrusted)) continue;
-        parties.push(`account ${scope.account} (${analysis.trust.account ? TIER_WORDS[tier] : "owner unknown"})`);
+        const words = !analysis.trust.account ? "owner unknown" : tier === "outside-org" && !analysis.trust.org ? "another account; organization not given" : TIER_WORDS[tier];
+        parties.push(`account ${scope.account} (${words})`);
       }
       for (const org of who.orgs) parties.push(`every account of ${org}`);
       return parties;
