@@ -11,7 +11,7 @@ export default defineRule({
     description: "Anyone can reach the key or bucket through this statement.",
     messages: {
       anyone:
-        "Statement {{statement}} lets anyone ({{principal}}) {{actions}} on this {{resource}}. {{why}}{{denies}} Fix: name the accounts or roles in Principal, or bound the caller with StringEquals on aws:PrincipalOrgID, aws:PrincipalAccount{{kmsKey}}.",
+        "Statement {{statement}} lets anyone ({{principal}}) {{actions}} on this {{resource}}. {{why}}{{denies}} Fix: name the accounts or roles in Principal, or bound the caller with StringEquals on {{keys}}.",
       anonymous:
         "Statement {{statement}} lets anonymous callers {{actions}} on this bucket: the Deny that guards it uses Bool aws:PrincipalIsAWSService without IfExists, which is false for anonymous requests (they carry no such key), so they are not denied. Use BoolIfExists.",
       network:
@@ -34,7 +34,7 @@ export default defineRule({
       }
       context.report({
         messageId: "anyone",
-        data: { ...common, principal: principalShown(reach), why, denies: deniesWhy(reach), kmsKey: analysis.kind === "key-policy" ? " or kms:CallerAccount" : "" },
+        data: { ...common, principal: principalShown(reach), why, denies: deniesWhy(reach), keys: analysis.kind === "key-policy" ? "aws:PrincipalOrgID, aws:PrincipalAccount or kms:CallerAccount" : "aws:PrincipalOrgID or aws:PrincipalAccount" },
         path: reach.path,
         statement: reach.statement,
       });
