@@ -98,7 +98,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
   program.addHelpText(
     "after",
     `
-Commands to come (see CHANGELOG.md): audit (a live account), usage (CloudTrail).
+Commands to come: audit (a live account), usage (CloudTrail evidence).
 Run "kmslint lint --help" for the lint options and exit codes.`,
   );
   return program;
