@@ -219,8 +219,3 @@ export function normalizePolicy(value: unknown): Policy | undefined {
   }
   return policy;
 }
-
-/** All Action and NotAction values of the policy. */
-export function allActions(policy: Policy): Located<string>[] {
-  return policy.statements.flatMap((s) => [...(s.action ?? []), ...(s.notAction ?? [])]);
-}

@@ -62,11 +62,6 @@ export function tooLargeMessage(size: number): string {
   return `File is ${size.toLocaleString("en-US")} bytes, over the ${MAX_POLICY_FILE_BYTES.toLocaleString("en-US")} bytes (1 MB) kmslint reads as a policy; no key policy (32,768 bytes) or bucket policy (20,480 bytes) can be that large. It was not parsed.`;
 }
 
-export function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MB`;
-  if (n >= 10 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${n.toLocaleString("en-US")} bytes`;
-}
 
 /** Offset of the first byte that does not start or continue a valid UTF-8 sequence. */
 function firstInvalidUtf8(bytes: Uint8Array): number {
