@@ -1,5 +1,5 @@
 import { defineRule } from "../src/engine/rule.js";
-import { TIER_WORDS, accountTier, summarizeActions, type Reach } from "../src/analysis/index.js";
+import { TIER_WORDS, accountTier, summarizeActions, type AccountScope, type Reach } from "../src/analysis/index.js";
 import { deniesWhy, joinWords, ownerNote, resourceWord } from "../src/analysis/explain.js";
 import { statementLabel } from "../src/model/policy.js";
 
@@ -32,19 +32,14 @@ export default defineRule({
         });
         continue;
       }
-      if (who.kind === "service") {
-        for (const account of who.sourceAccounts ?? []) {
-          const tier = accountTier({ account, principal: "" }, analysis);
-          if (tier === "same-account" || tier === "trusted-account") continue;
-          const entry = byAccount.get(account) ?? { reaches: [], principals: [] };
-          if (!entry.reaches.includes(reach)) entry.reaches.push(reach);
-          entry.principals.push(`the service ${who.service} acting for a resource of this account in statement ${statementLabel(reach.statement)}`);
-          byAccount.set(account, entry);
-        }
-        continue;
-      }
-      if (who.kind !== "limited") continue;
-      for (const scope of who.accounts) {
+      // The accounts a reach lets in: named or narrowed-to accounts, or those a service acts for.
+      const scopes: AccountScope[] =
+        who.kind === "limited"
+          ? who.accounts
+          : who.kind === "service"
+            ? (who.sourceAccounts ?? []).map((account) => ({ account, principal: `the service ${who.service} acting for a resource of this account` }))
+            : [];
+      for (const scope of scopes) {
         const tier = accountTier(scope, analysis);
         if (tier === "same-account" || tier === "trusted-account") continue;
         const entry = byAccount.get(scope.account) ?? { reaches: [], principals: [] };

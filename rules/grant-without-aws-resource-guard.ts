@@ -3,11 +3,6 @@ import { externalParties } from "../src/analysis/exposure.js";
 import { deniesWhy } from "../src/analysis/explain.js";
 import { statementLabel } from "../src/model/policy.js";
 
-/**
- * Conditions that keep CreateGrant to grants an AWS service makes, or to named grantees (PEERS.md P17).
- * kms:GrantOperations is not one: it limits what a grant allows, not who receives it.
- */
-const GRANT_BOUNDS = new Set(["kms:grantisforawsresource", "kms:granteeprincipal"]);
 
 export default defineRule({
   meta: {
@@ -24,13 +19,7 @@ export default defineRule({
     const { analysis } = context;
     for (const reach of analysis.reaches) {
       if (!reach.actions.actions.includes("CreateGrant")) continue;
-      const bounded = reach.statement.conditions.some((c) => {
-        if (!GRANT_BOUNDS.has(c.key.toLowerCase()) || c.operator.ifExists || c.operator.set === "ForAllValues" || /Not/.test(c.operator.base)) return false;
-        if (c.key.toLowerCase() === "kms:grantisforawsresource") return c.operator.base === "Bool" && c.values.every((v) => v.value.toLowerCase() === "true");
-        // A grantee bound is a comparison with fixed principals (Null only says the key is present).
-        return /^(String|Arn)(Equals|Like)/.test(c.operator.base) && c.values.every((v) => !/[*?]/.test(v.value));
-      });
-      if (bounded) continue;
+      if (reach.constraints.grantBound) continue;
       const parties = externalParties(reach, analysis, { includeTrusted: true });
       if (parties.length === 0) continue;
       context.report({ messageId: "grant", data: { statement: statementLabel(reach.statement), who: parties.join(", "), denies: deniesWhy(reach) }, path: reach.path, statement: reach.statement });

@@ -1,8 +1,9 @@
 import { defineRule, type RuleContext } from "../src/engine/rule.js";
 import { parseArn, parseAwsPrincipal, isKnownPartition, PARTITIONS } from "../src/model/arn.js";
+import { conditionKeyRole } from "../src/analysis/conditions.js";
 import { findConditionKey } from "../src/model/catalogue.js";
 import { structureIssues, suggest } from "../src/model/grammar.js";
-import { MAX_JSON_DEPTH, type Path } from "../src/model/json.js";
+import { FIRST_CHARACTER, MAX_JSON_DEPTH, type Path } from "../src/model/json.js";
 import { statementLabel, type Located, type PrincipalElement, type Statement } from "../src/model/policy.js";
 
 /**
@@ -20,10 +21,6 @@ export const CONDITION_OPERATORS = [
 const OUTSIDE_KMS_CHARACTER_SET = /[^\t\n\r\u0020-\u00ff]/u;
 const MAX_CHARACTER_FINDINGS = 5;
 const POLICY_VARIABLE = /\$\{[^}]*\}/;
-/** Condition keys whose values are account ids. */
-const ACCOUNT_KEYS = new Set(["aws:principalaccount", "kms:calleraccount", "aws:sourceaccount", "aws:sourceowner", "aws:resourceaccount", "s3:dataaccesspointaccount"]);
-/** Condition keys whose values are ARNs with an account field. */
-const ARN_KEYS = new Set(["aws:principalarn", "aws:sourcearn", "s3:dataaccesspointarn"]);
 const ACTION = /^[a-z0-9*?-]+:[a-z0-9*?]+$/i;
 
 export default defineRule({
@@ -106,7 +103,7 @@ export default defineRule({
       return;
     }
     if (!document.policy) {
-      context.report({ messageId: "notPolicy", range: startOf(context) });
+      context.report({ messageId: "notPolicy", range: FIRST_CHARACTER });
       return;
     }
     for (const issue of structureIssues(value)) {
@@ -118,7 +115,7 @@ export default defineRule({
     if (context.kind === "key-policy") checkCharacterSet(context);
     if (context.kindDecision && !context.kindDecision.confident && context.policy.statements.length > 0) {
       const kindName = context.kind === "key-policy" ? "key policy" : "bucket policy";
-      context.report({ messageId: "kindGuess", data: { reason: context.kindDecision.reason, kindName }, range: startOf(context), severity: "warning" });
+      context.report({ messageId: "kindGuess", data: { reason: context.kindDecision.reason, kindName }, range: FIRST_CHARACTER, severity: "warning" });
     }
 
     const policy = context.policy;
@@ -132,7 +129,7 @@ export default defineRule({
       });
     }
     if (!policy.version && "Statement" in value && !Object.keys(value).some((k) => k !== "Version" && k.toLowerCase() === "version")) {
-      context.report({ messageId: "noVersion", range: startOf(context), severity: "warning" });
+      context.report({ messageId: "noVersion", range: FIRST_CHARACTER, severity: "warning" });
     }
     const version = policy.version?.value ?? "none (read as 2008-10-17)";
     const oldVersion = policy.version?.value !== "2012-10-17";
@@ -167,11 +164,6 @@ export default defineRule({
     if (!kms) checkBucketNames(context);
   },
 });
-
-/** The first character of the file (without measuring the whole text). */
-function startOf(_context: RuleContext) {
-  return { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 2, offset: 1 } };
-}
 
 function statementAt(context: RuleContext, path: Path): Statement | undefined {
   if (path[0] !== "Statement") return undefined;
@@ -290,8 +282,10 @@ function checkConditions(context: RuleContext, statement: Statement, oldVersion:
       });
     }
     const lowerKey = condition.key.toLowerCase();
-    const accountKey = (ACCOUNT_KEYS.has(lowerKey) || /^kms:encryptioncontext:aws:[a-z0-9-]+:(source-)?account$/.test(lowerKey)) && /^String/.test(operator.base);
-    const arnKey = ARN_KEYS.has(lowerKey) || /^kms:encryptioncontext:aws:[a-z0-9-]+:arn$/.test(lowerKey);
+    // The analysis's table of identity keys says which values are account ids and which ARNs.
+    const role = conditionKeyRole(lowerKey);
+    const accountKey = (role === "account" || role === "source-account" || lowerKey === "aws:resourceaccount") && /^String/.test(operator.base);
+    const arnKey = role === "arn" || role === "source-arn";
     const validValues = condition.values.filter((v) => /^\d{12}$/.test(v.value)).length;
     for (const value of condition.values) {
       const shown = JSON.stringify(value.value);

@@ -1,5 +1,5 @@
 import { defineRule } from "../src/engine/rule.js";
-import { accountTier } from "../src/analysis/index.js";
+import { accountTier, isOwnOrg } from "../src/analysis/index.js";
 
 export default defineRule({
   meta: {
@@ -29,8 +29,7 @@ export default defineRule({
       }
       anyone = true;
       if (reach.who.kind === "anyone") ownerKeeps = true;
-      const ownOrg = analysis.trust.org;
-      const ownOrgKept = reach.who.kind === "limited" && reach.who.orgs.some((o) => o === "${aws:ResourceOrgID}" || (ownOrg !== undefined && o === ownOrg));
+      const ownOrgKept = reach.who.kind === "limited" && reach.who.orgs.some((o) => isOwnOrg(o, analysis));
       if (reach.who.kind === "limited" && (reach.who.accounts.some((a) => accountTier(a, analysis) === "same-account") || ownOrgKept)) ownerKeeps = true;
     }
     const why = denied ? " (a Deny statement takes it away)" : "";

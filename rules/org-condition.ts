@@ -1,6 +1,7 @@
 import { defineRule } from "../src/engine/rule.js";
 import { isOrgId } from "../src/model/arn.js";
 import { deniesWhy } from "../src/analysis/explain.js";
+import { isOwnOrg } from "../src/analysis/index.js";
 import { statementLabel } from "../src/model/policy.js";
 
 const ORG_KEYS = new Set(["aws:principalorgid", "aws:principalorgpaths", "aws:sourceorgid", "aws:sourceorgpaths"]);
@@ -94,7 +95,8 @@ export default defineRule({
             ? (reach.who.sourceOrgs ?? [])
             : [];
       for (const org of orgs) {
-        if (org.startsWith("${") || (own && org === own)) continue;
+        // Another policy variable cannot be judged; the owner's organization is not a finding.
+        if (isOwnOrg(org, analysis) || org.startsWith("${")) continue;
         const key = `${reach.statement.index}|${org}`;
         if (seen.has(key)) continue;
         seen.add(key);

@@ -1,4 +1,5 @@
 import { defineRule } from "../src/engine/rule.js";
+import { FIRST_CHARACTER } from "../src/model/json.js";
 
 /** KMS: "Up to 32 kilobytes (32,768 bytes)", counted on the text as sent (AWS-FACTS §1.1; whitespace is not said to be excluded). */
 export const KMS_KEY_POLICY_LIMIT = 32_768;
@@ -40,7 +41,7 @@ export default defineRule({
     // Minified JSON is never much larger than the text it came from: far below the limit, nothing to measure.
     if (raw < limit * WARNING_RATIO * 0.8) return;
     const minified = document.minifiedBytes() ?? raw;
-    const start = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 2, offset: 1 } };
+    const start = FIRST_CHARACTER;
     if (context.kind === "key-policy") {
       const percent = Math.floor((raw / KMS_KEY_POLICY_LIMIT) * 100);
       const fix =

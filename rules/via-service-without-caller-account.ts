@@ -16,10 +16,9 @@ export default defineRule({
     const { analysis } = context;
     const done = new Set<number>();
     for (const reach of analysis.reaches) {
-      // Only when nothing else bounds the caller: the message says every account can use the key.
+      // Only when nothing else bounds the caller (kms:CallerAccount or any other narrowing key makes the scope
+      // "limited"): the message says every account can use the key.
       if (reach.who.kind !== "anyone" || !reach.constraints.viaService || done.has(reach.statement.index)) continue;
-      const callerBound = reach.constraints.notes.some((n) => n.narrows && /^(kms:calleraccount|aws:principalaccount|aws:principalarn)$/i.test(n.condition.key));
-      if (callerBound) continue;
       done.add(reach.statement.index);
       const note = reach.constraints.notes.find((n) => n.condition.key.toLowerCase() === "kms:viaservice" && !/Not/.test(n.condition.operator.base));
       if (!note) continue; // a negated ViaService does not limit the key to a service

@@ -10,7 +10,28 @@ import type { ConditionEntry, Statement } from "../model/policy.js";
 import type { TrustContext } from "../engine/rule.js";
 
 /** What a narrowing condition key says about the caller. */
-type KeyRole = "account" | "arn" | "org" | "org-paths" | "source-account" | "source-arn" | "source-org" | "source-org-paths" | "network" | "via-service";
+/**
+ * The role of a condition key (lower case) in bounding the caller, or undefined for keys that do not identify it.
+ * kms:EncryptionContext:aws:<service>:arn (CloudTrail, CloudWatch Logs, …) names the resource a service acts for,
+ * like aws:SourceArn; kms:EncryptionContext:aws:ses:source-account (SES) names the account likewise.
+ */
+export function conditionKeyRole(lowerKey: string): KeyRole | undefined {
+  if (Object.hasOwn(KEY_ROLES, lowerKey)) return KEY_ROLES[lowerKey];
+  if (/^kms:encryptioncontext:aws:[a-z0-9-]+:arn$/.test(lowerKey)) return "source-arn";
+  if (/^kms:encryptioncontext:aws:[a-z0-9-]+:(source-)?account$/.test(lowerKey)) return "source-account";
+  return undefined;
+}
+
+/** Whether a kms:GrantIsForAWSResource / kms:GranteePrincipal condition certainly bounds who receives a grant. */
+function boundsGrantee(condition: ConditionEntry): boolean {
+  const { operator } = condition;
+  if (operator.ifExists || operator.set === "ForAllValues" || /Not/.test(operator.base)) return false;
+  if (condition.key.toLowerCase() === "kms:grantisforawsresource") return operator.base === "Bool" && condition.values.every((v) => v.value.toLowerCase() === "true");
+  // A grantee bound is a comparison with fixed principals (Null only says the key is present).
+  return /^(String|Arn)(Equals|Like)/.test(operator.base) && condition.values.every((v) => !/[*?]/.test(v.value));
+}
+
+export type KeyRole = "account" | "arn" | "org" | "org-paths" | "source-account" | "source-arn" | "source-org" | "source-org-paths" | "network" | "via-service";
 
 /** Keys whose value the caller cannot choose and that identify the caller (AWS-FACTS.md §5.2). */
 const KEY_ROLES: Record<string, KeyRole> = {
@@ -63,6 +84,11 @@ export interface Constraints {
   network?: string[];
   /** kms:ViaService values present. */
   viaService?: string[];
+  /**
+   * kms:CreateGrant is kept to grants AWS services make (Bool kms:GrantIsForAWSResource true) or to fixed
+   * grantees (kms:GranteePrincipal): PEERS.md P17. kms:GrantOperations is not a bound: it limits operations.
+   */
+  grantBound?: boolean;
   notes: ConditionNote[];
   /** Where the first narrowing condition is, to point at. */
   firstNarrowing?: Path;
@@ -130,12 +156,10 @@ export function evaluateConditions(statement: Statement, trust: TrustContext): C
   const result: Constraints = { notes: [] };
   for (const condition of statement.conditions) {
     const lower = condition.key.toLowerCase();
-    // kms:EncryptionContext:aws:<service>:arn (CloudTrail, CloudWatch Logs, …) names the resource a service acts
-    // for, like aws:SourceArn: with a fixed account field it binds a service principal to that account.
-    // kms:EncryptionContext:aws:ses:source-account (SES) names the account likewise.
-    const role =
-      (Object.hasOwn(KEY_ROLES, lower) ? KEY_ROLES[lower] : undefined) ??
-      (/^kms:encryptioncontext:aws:[a-z0-9-]+:arn$/.test(lower) ? "source-arn" : /^kms:encryptioncontext:aws:[a-z0-9-]+:(source-)?account$/.test(lower) ? "source-account" : undefined);
+    const role = conditionKeyRole(lower);
+    if (lower === "kms:grantisforawsresource" || lower === "kms:granteeprincipal") {
+      if (boundsGrantee(condition)) result.grantBound = true;
+    }
     if (!role) {
       result.notes.push({ condition, narrows: false, reason: `${condition.key} does not identify the caller` });
       continue;

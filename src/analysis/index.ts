@@ -259,6 +259,11 @@ export function analyzePolicy(policy: Policy, kind: PolicyKind, trust: TrustCont
   return { kind, owner, trust: effective, reaches, guardrails: denies.guardrails };
 }
 
+/** Whether an organization id names the owner's organization: `--org`, or `${aws:ResourceOrgID}` (the owner's by definition). */
+export function isOwnOrg(org: string, analysis: PolicyAnalysis): boolean {
+  return org === "${aws:ResourceOrgID}" || (analysis.trust.org !== undefined && org === analysis.trust.org);
+}
+
 /** The tier of an account that can reach a key or bucket. */
 export function accountTier(scope: AccountScope, analysis: PolicyAnalysis): Tier {
   const { trust } = analysis;

@@ -39,6 +39,9 @@ export type ParsedJson =
   | { ok: true; value: unknown; text: string; depth: number; locator: Locator }
   | { ok: false; message: string; range: Range };
 
+/** The range of a file's first character: where whole-document findings point, without measuring the text. */
+export const FIRST_CHARACTER: Range = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 2, offset: 1 } };
+
 /** Deeper than this, a policy is certainly malformed and recursive walkers are not run on it. */
 export const MAX_JSON_DEPTH = 64;
 
@@ -197,9 +200,9 @@ export function scanToPath(text: string, path: Path, target: Target, marks: Map<
         i = skipSpace(text, i + 1); // the colon
         const valueStart = i;
         // Remember every member passed; a later duplicate overwrites an earlier one, as JSON.parse does.
-        const name = memberName2(text, keyStart, keyEnd);
+        const name = readMemberName(text, keyStart, keyEnd);
         if (name !== undefined) marks.set(`${prefix}\u0000${name}`, { value: valueStart, key: [keyStart, keyEnd] });
-        if (memberKeyEquals(text, keyStart, keyEnd, segment)) found = [keyStart, keyEnd, valueStart];
+        if (name === segment) found = [keyStart, keyEnd, valueStart];
         i = skipSpace(text, skipValue(text, i));
         if (text.charCodeAt(i) === 44 /* , */) i = skipSpace(text, i + 1);
         if (i >= text.length) return undefined;
@@ -240,7 +243,7 @@ function pathKey(path: Path, depth: number): string {
 }
 
 /** A member's name (unescaped only when it has a backslash); undefined if it cannot be read. */
-function memberName2(text: string, start: number, end: number): string | undefined {
+function readMemberName(text: string, start: number, end: number): string | undefined {
   const raw = text.slice(start + 1, end - 1);
   if (!raw.includes("\\")) return raw;
   try {
@@ -296,15 +299,6 @@ function skipValue(text: string, i: number): number {
   return k;
 }
 
-function memberKeyEquals(text: string, start: number, end: number, key: string): boolean {
-  const raw = text.slice(start + 1, end - 1);
-  if (!raw.includes("\\")) return raw === key;
-  try {
-    return JSON.parse(text.slice(start, end)) === key;
-  } catch {
-    return false;
-  }
-}
 
 function memberName(member: ObjectNode["members"][number]): string {
   return member.name.type === "String" ? member.name.value : member.name.name;
@@ -313,20 +307,7 @@ function memberName(member: ObjectNode["members"][number]): string {
 /** String tokens in valid JSON text: outside strings there are no quotes, inside them only escaped ones. */
 function countStringTokens(text: string): number {
   let count = 0;
-  let i = text.indexOf('"');
-  while (i !== -1) {
-    count++;
-    let end = text.indexOf('"', i + 1);
-    // A quote preceded by an odd number of backslashes is escaped.
-    while (end !== -1) {
-      let backslashes = 0;
-      for (let k = end - 1; text.charCodeAt(k) === 92; k--) backslashes++;
-      if (backslashes % 2 === 0) break;
-      end = text.indexOf('"', end + 1);
-    }
-    if (end === -1) break; // unterminated: not valid JSON, which the caller has ruled out
-    i = text.indexOf('"', end + 1);
-  }
+  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', skipString(text, i))) count++;
   return count;
 }
 

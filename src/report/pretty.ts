@@ -9,13 +9,16 @@ import { stripVTControlCharacters } from "node:util";
 import type { LintResult, Totals } from "./results.js";
 
 /** The installed package's folder (where rules/<id>.md live), found from this module's location. */
+let root: string | undefined;
+
 export function packageRoot(): string {
+  if (root !== undefined) return root;
   let directory = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) {
-    if (existsSync(join(directory, "package.json")) && existsSync(join(directory, "rules"))) return directory;
+    if (existsSync(join(directory, "package.json")) && existsSync(join(directory, "rules"))) return (root = directory);
     directory = dirname(directory);
   }
-  return process.cwd();
+  return (root = process.cwd());
 }
 
 export function ruleDocUrl(ruleId: string): string {

@@ -3,6 +3,7 @@ import type { TrustContext } from "../../src/engine/rule.js";
 import type { PolicyKind } from "../../src/model/policy.js";
 import { policyText } from "../rule-tester.js";
 import { allRules } from "../../rules/index.js";
+import { parseJson } from "../../src/model/json.js";
 import publicAccess from "../../rules/public-access.js";
 import crossAccountAccess from "../../rules/cross-account-access.js";
 import orgCondition from "../../rules/org-condition.js";
@@ -57,4 +58,29 @@ export function access(policy: string | object, options: Options = {}): { ids: s
 
 export function rulesOf(policy: string | object, options: Options = {}): string[] {
   return access(policy, options).findings.map((f) => f.ruleId).sort();
+}
+
+/**
+ * Where each access finding points, as the JSON path of the element at that position (checked against momoa's
+ * positioned tree, not against hand-counted columns): `rule@Statement/1/Principal/AWS` or `…/Condition/…:key`.
+ */
+export function pointsAt(policy: object, options: Options = {}): string[] {
+  const text = JSON.stringify(policy, null, 2);
+  const parsed = parseJson(text);
+  if (!parsed.ok) throw new Error(parsed.message);
+  const paths: { path: (string | number)[]; target: "value" | "key" }[] = [];
+  const walk = (value: unknown, path: (string | number)[]) => {
+    paths.push({ path, target: "value" });
+    if (path.length > 0 && typeof path[path.length - 1] === "string") paths.push({ path, target: "key" });
+    if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i]));
+    else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, [...path, k]);
+  };
+  walk(parsed.value, []);
+  return access(text, options).findings.map((f) => {
+    const hit = paths.find(({ path, target }) => {
+      const range = parsed.locator.locateWithTree(path, target);
+      return range.start.offset === f.range.start.offset && range.end.offset === f.range.end.offset;
+    });
+    return `${f.ruleId}@${hit ? `${hit.path.join("/")}${hit.target === "key" ? ":key" : ""}` : `${f.range.start.line}:${f.range.start.column}`}`;
+  });
 }

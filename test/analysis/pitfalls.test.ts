@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { allRules } from "../../rules/index.js";
 import { lintText } from "../../src/engine/linter.js";
-import { ORG, OTHER, OWNER, ROOT_STATEMENT, access, bucketPolicy, keyPolicy, rulesOf } from "./helpers.js";
+import { ORG, OTHER, OWNER, ROOT_STATEMENT, access, bucketPolicy, keyPolicy, pointsAt, rulesOf } from "./helpers.js";
 
 const lintTextAll = (text: string) => lintText(text, "key.json", { trust: { account: OWNER, org: ORG, trustedAccounts: [] } });
 
@@ -405,5 +405,56 @@ describe("fixes from the second documentation review", () => {
     expect(access(keyPolicy(named)).findings.find((f) => f.ruleId === "org-condition")!.message).toContain(`account ${OTHER}, while it is in that organization, can use this grant`);
     const values = P({ StringEquals: { "kms:CallerAccount": [OWNER, "1234"] } });
     expect(lintTextAll(JSON.stringify(keyPolicy(values))).findings.find((f) => f.messageId === "accountValue")!.message).toContain("(the other values still apply)");
+  });
+});
+
+describe("cross-account-access merges every way an account gets in", () => {
+  it("an organization bound from one statement is dropped when a service acts for the account without one", () => {
+    const inOrg = { Sid: "InOrg", Effect: "Allow", Principal: { AWS: OTHER }, Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "aws:PrincipalOrgID": ORG } } };
+    const service = { Sid: "Logs", Effect: "Allow", Principal: { Service: "logs.amazonaws.com" }, Action: "kms:Encrypt", Resource: "*", Condition: { StringEquals: { "aws:SourceAccount": OTHER } } };
+    const { findings } = access(keyPolicy(inOrg, service));
+    expect(findings.map((f) => f.ruleId)).toEqual(["cross-account-access"]);
+    expect(findings[0]!.message).toContain(`Account ${OTHER} (outside the organization)`);
+    expect(findings[0]!.message).not.toContain("Only while it is in");
+    expect(findings[0]!.message).toContain("the service logs.amazonaws.com acting for a resource of this account");
+  });
+});
+
+describe("findings point at the principal or condition that causes them", () => {
+  const use = (principal: unknown, condition?: object) => ({ Effect: "Allow", Principal: principal, Action: "kms:Decrypt", Resource: "*", ...(condition ? { Condition: condition } : {}) });
+  it("P3: public-access points at the principal, not at the condition that does not narrow", () => {
+    expect(pointsAt(keyPolicy(use("*", { Bool: { "aws:SecureTransport": "true" } })))).toEqual(["public-access@Statement/1/Principal"]);
+  });
+  it("P5/P6: org-condition points at the bypassable or wildcarded key", () => {
+    expect(pointsAt(keyPolicy(use("*", { StringLike: { "aws:PrincipalOrgID": "o-*" } })))).toEqual([
+      "public-access@Statement/1/Principal",
+      "org-condition@Statement/1/Condition/StringLike/aws:PrincipalOrgID:key",
+    ]);
+  });
+  it("P6: a foreign organization is reported at the organization id that admits it", () => {
+    expect(pointsAt(keyPolicy(use("*", { StringEquals: { "aws:PrincipalOrgID": "o-zzzzzzzzzz" } })))).toEqual(["org-condition@Statement/1/Condition/StringEquals/aws:PrincipalOrgID"]);
+  });
+  it("P10: cross-account-access points at the principal entry of the other account", () => {
+    expect(pointsAt(keyPolicy(use({ AWS: [`arn:aws:iam::${OWNER}:role/A`, `arn:aws:iam::999988887777:role/${OWNER}-reader`] })))).toEqual(["cross-account-access@Statement/1/Principal/AWS/1"]);
+  });
+  it("P11: service-principal-without-source points at the service", () => {
+    expect(pointsAt(keyPolicy({ Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: "kms:GenerateDataKey*", Resource: "*" }))).toEqual([
+      "service-principal-without-source@Statement/1/Principal/Service",
+    ]);
+  });
+  it("P17: the grant finding points at the outside principal", () => {
+    expect(pointsAt(keyPolicy({ Effect: "Allow", Principal: { AWS: OTHER }, Action: "kms:CreateGrant", Resource: "*" }))).toEqual([
+      "cross-account-access@Statement/1/Principal/AWS",
+      "grant-without-aws-resource-guard@Statement/1/Principal/AWS",
+    ]);
+  });
+  it("P19: a single statement object and the string principal form point at Statement/Principal", () => {
+    expect(pointsAt({ Version: "2012-10-17", Statement: use("*") })).toEqual(["lockout-risk@Statement:key", "public-access@Statement/Principal"]);
+  });
+  it("not-principal-allow points at the NotPrincipal element", () => {
+    expect(pointsAt(keyPolicy({ Effect: "Allow", NotPrincipal: { AWS: `arn:aws:iam::${OWNER}:role/A` }, Action: "kms:Decrypt", Resource: "*" }))).toEqual([
+      "not-principal-allow@Statement/1/NotPrincipal:key",
+      "public-access@Statement/1/NotPrincipal",
+    ]);
   });
 });
