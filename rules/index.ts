@@ -14,6 +14,11 @@ import grantWithoutAwsResourceGuard from "./grant-without-aws-resource-guard.js"
 import lockoutRisk from "./lockout-risk.js";
 import notPrincipalAllow from "./not-principal-allow.js";
 import servicePrincipalWithoutSource from "./service-principal-without-source.js";
+import rotationDisabled from "./rotation-disabled.js";
+import rotationPeriod from "./rotation-period.js";
+import awsManagedKeyOnSharedBucket from "./aws-managed-key-on-shared-bucket.js";
+import bucketKeyMismatch from "./bucket-key-mismatch.js";
+import unresolvedValue from "./unresolved-value.js";
 
 export const allRules: readonly Rule[] = [
   invalidJson,
@@ -30,4 +35,9 @@ export const allRules: readonly Rule[] = [
   lockoutRisk,
   notPrincipalAllow,
   servicePrincipalWithoutSource,
+  rotationDisabled,
+  rotationPeriod,
+  awsManagedKeyOnSharedBucket,
+  bucketKeyMismatch,
+  unresolvedValue,
 ];

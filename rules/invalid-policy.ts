@@ -1,4 +1,6 @@
-import { defineRule, type RuleContext } from "../src/engine/rule.js";
+import { defineRule, type InventoryContext, type RuleContext } from "../src/engine/rule.js";
+import type { InventoryKey } from "../src/model/inventory.js";
+import { MAX_ROTATION_PERIOD_DAYS, MIN_ROTATION_PERIOD_DAYS, keyProperties, rotationSupport } from "../src/analysis/storage.js";
 import { parseArn, parseAwsPrincipal, isKnownPartition, PARTITIONS } from "../src/model/arn.js";
 import { conditionKeyRole } from "../src/analysis/conditions.js";
 import { findConditionKey } from "../src/model/catalogue.js";
@@ -29,6 +31,7 @@ export default defineRule({
     severity: "error",
     appliesTo: ["key-policy", "bucket-policy"],
     needsPolicy: false,
+    inventory: true,
     description: "The document violates the policy grammar: AWS rejects it, or reads it differently than it looks.",
     messages: {
       notObject: "The file holds {{what}}, not a policy document: a key or bucket policy is a JSON object with \"Version\" and \"Statement\". Nothing else in this file was checked.",
@@ -80,7 +83,18 @@ export default defineRule({
       characterSet:
         "Character {{character}} (U+{{code}}) is outside the key policy character set (tab, line feed, carriage return and U+0020–U+00FF): KMS rejects the policy with MalformedPolicyDocumentException.{{more}}",
       kindGuess: "kmslint could not tell for sure whether this is a key policy or a bucket policy ({{reason}}); it was checked as a {{kindName}}. Pass --kind to be sure.",
+      rotationPeriod:
+        "{{property}} is {{value}}, but KMS accepts a rotation period of 90 to 2560 days (whole days): {{deploy}}. Use a period from 90 to 2560 days (365 by default).",
+      rotationUnsupported:
+        "{{property}} is true, but this key cannot be rotated automatically: {{why}}. KMS rejects EnableKeyRotation for it with UnsupportedOperationException, so {{deploy}}; CloudFormation's documentation says to omit EnableKeyRotation or set it to false for such keys. Fix: remove {{property}} or set it to false.{{onDemand}}",
+      keyUsage:
+        "{{usage}} is not valid for {{specProperty}} {{spec}}: KMS accepts only {{allowed}} for {{specKind}} keys, so CreateKey fails and {{deploy}}. Fix: set {{usageProperty}} to {{fix}}.",
+      keyStoreSpec:
+        "{{originProperty}} is {{origin}} (a custom key store), which requires {{specProperty}} SYMMETRIC_DEFAULT, but it is {{spec}}: CreateKey fails and {{deploy}}. Fix: use SYMMETRIC_DEFAULT, or keep the key in KMS ({{originProperty}} AWS_KMS).",
     },
+  },
+  checkInventory(context) {
+    checkKeySettings(context);
   },
   check(context) {
     const { document } = context;
@@ -103,7 +117,7 @@ export default defineRule({
       return;
     }
     if (!document.policy) {
-      context.report({ messageId: "notPolicy", range: FIRST_CHARACTER });
+      context.report({ messageId: "notPolicy", range: context.document.anchor?.() ?? FIRST_CHARACTER });
       return;
     }
     for (const issue of structureIssues(value)) {
@@ -115,7 +129,7 @@ export default defineRule({
     if (context.kind === "key-policy") checkCharacterSet(context);
     if (context.kindDecision && !context.kindDecision.confident && context.policy.statements.length > 0) {
       const kindName = context.kind === "key-policy" ? "key policy" : "bucket policy";
-      context.report({ messageId: "kindGuess", data: { reason: context.kindDecision.reason, kindName }, range: FIRST_CHARACTER, severity: "warning" });
+      context.report({ messageId: "kindGuess", data: { reason: context.kindDecision.reason, kindName }, range: context.document.anchor?.() ?? FIRST_CHARACTER, severity: "warning" });
     }
 
     const policy = context.policy;
@@ -129,7 +143,7 @@ export default defineRule({
       });
     }
     if (!policy.version && "Statement" in value && !Object.keys(value).some((k) => k !== "Version" && k.toLowerCase() === "version")) {
-      context.report({ messageId: "noVersion", range: FIRST_CHARACTER, severity: "warning" });
+      context.report({ messageId: "noVersion", range: context.document.anchor?.() ?? FIRST_CHARACTER, severity: "warning" });
     }
     const version = policy.version?.value ?? "none (read as 2008-10-17)";
     const oldVersion = policy.version?.value !== "2012-10-17";
@@ -351,3 +365,91 @@ function checkCharacterSet(context: RuleContext): void {
   });
 }
 
+
+/**
+ * The key usages KMS accepts for each key spec, from the CreateKey KeyUsage documentation in the KMS API
+ * model: symmetric encryption keys ENCRYPT_DECRYPT; HMAC keys GENERATE_VERIFY_MAC; RSA ENCRYPT_DECRYPT or
+ * SIGN_VERIFY; NIST elliptic curves SIGN_VERIFY or KEY_AGREEMENT (Ed25519 signing only); ECC_SECG_P256K1 and
+ * ML-DSA SIGN_VERIFY; SM2 ENCRYPT_DECRYPT, SIGN_VERIFY or KEY_AGREEMENT.
+ * https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html#KMS-CreateKey-request-KeyUsage
+ * Key specs and usages not in this table are left alone (a newer spec must not become an error).
+ */
+const KEY_USAGES_BY_SPEC: readonly { spec: RegExp; usages: readonly string[]; kind: string }[] = [
+  { spec: /^SYMMETRIC_DEFAULT$/, usages: ["ENCRYPT_DECRYPT"], kind: "symmetric encryption" },
+  { spec: /^HMAC_(224|256|384|512)$/, usages: ["GENERATE_VERIFY_MAC"], kind: "HMAC" },
+  { spec: /^RSA_(2048|3072|4096)$/, usages: ["ENCRYPT_DECRYPT", "SIGN_VERIFY"], kind: "RSA" },
+  { spec: /^ECC_NIST_P(256|384|521)$/, usages: ["SIGN_VERIFY", "KEY_AGREEMENT"], kind: "NIST elliptic curve" },
+  { spec: /^ECC_NIST_EDWARDS25519$/, usages: ["SIGN_VERIFY"], kind: "Ed25519" },
+  { spec: /^ECC_SECG_P256K1$/, usages: ["SIGN_VERIFY"], kind: "secp256k1" },
+  { spec: /^ML_DSA_(44|65|87)$/, usages: ["SIGN_VERIFY"], kind: "ML-DSA" },
+  { spec: /^SM2$/, usages: ["ENCRYPT_DECRYPT", "SIGN_VERIFY", "KEY_AGREEMENT"], kind: "SM2" },
+];
+const KEY_USAGES = ["ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"];
+
+/** CreateKey: for AWS_CLOUDHSM and EXTERNAL_KEY_STORE origins "The KeySpec value must be SYMMETRIC_DEFAULT" (KMS API model). */
+const KEY_STORE_ORIGINS = ["AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"];
+
+/** Settings of keys in a template or plan that make the deployment fail. A live key exists, so its settings were accepted. */
+function checkKeySettings(context: InventoryContext): void {
+  const { inventory } = context;
+  if (inventory.format === "live") return;
+  const names = keyProperties(inventory.format);
+  const deploy = inventory.format === "terraform-plan" ? "terraform apply fails" : "the CloudFormation stack fails to deploy";
+  for (const key of inventory.keys) {
+    // Replicas take their settings (rotation included) from the primary key; AWS managed keys are not deployed.
+    if (key.keyManager !== "CUSTOMER" || key.replicaOf !== undefined) continue;
+    const period = key.rotationPeriodDays;
+    if (period?.known && (!Number.isInteger(period.value) || period.value < MIN_ROTATION_PERIOD_DAYS || period.value > MAX_ROTATION_PERIOD_DAYS)) {
+      context.report({ messageId: "rotationPeriod", data: { property: names.period, value: period.value, deploy }, resource: key.resource, range: period.range, severity: "error" });
+    }
+    if (key.rotationEnabled?.known && key.rotationEnabled.value === true) {
+      const support = rotationSupport(key, inventory.format);
+      if (support.supported === false) {
+        const external = key.origin?.known && key.origin.value === "EXTERNAL";
+        context.report({
+          messageId: "rotationUnsupported",
+          data: {
+            property: names.rotation,
+            why: support.why,
+            deploy,
+            onDemand: external ? " Keys with imported key material are rotated on demand instead: import new key material, then call RotateKeyOnDemand." : "",
+          },
+          resource: key.resource,
+          range: key.rotationEnabled.range,
+          severity: "error",
+        });
+      }
+    }
+    checkKeyUsage(context, key, names, deploy);
+  }
+}
+
+function checkKeyUsage(context: InventoryContext, key: InventoryKey, names: ReturnType<typeof keyProperties>, deploy: string): void {
+  const spec = key.keySpec ? (key.keySpec.known ? key.keySpec.value : undefined) : "SYMMETRIC_DEFAULT";
+  const usage = key.keyUsage ? (key.keyUsage.known ? key.keyUsage.value : undefined) : "ENCRYPT_DECRYPT";
+  if (spec === undefined) return;
+  const origin = key.origin?.known ? key.origin.value : undefined;
+  if (origin !== undefined && KEY_STORE_ORIGINS.includes(origin) && spec !== "SYMMETRIC_DEFAULT" && key.keySpec) {
+    context.report({
+      messageId: "keyStoreSpec",
+      data: { originProperty: names.origin, origin, specProperty: names.keySpec, spec, deploy },
+      resource: key.resource,
+      range: key.keySpec.range,
+      severity: "error",
+    });
+  }
+  if (usage === undefined || !KEY_USAGES.includes(usage)) return;
+  const entry = KEY_USAGES_BY_SPEC.find((e) => e.spec.test(spec));
+  if (!entry || entry.usages.includes(usage)) return;
+  const range = key.keyUsage?.range ?? key.keySpec?.range;
+  if (!range) return;
+  const usageWords = key.keyUsage ? `${names.keyUsage} ${usage}` : `${names.keyUsage} ${usage} (the default, as ${names.keyUsage} is not set)`;
+  const allowed = entry.usages.length === 1 ? entry.usages[0]! : `${entry.usages.slice(0, -1).join(", ")} or ${entry.usages[entry.usages.length - 1]}`;
+  context.report({
+    messageId: "keyUsage",
+    data: { usageProperty: names.keyUsage, usage: usageWords, specProperty: names.keySpec, spec, allowed, specKind: entry.kind, deploy, fix: entry.usages.length === 1 ? allowed : `one of ${allowed}` },
+    resource: key.resource,
+    range,
+    severity: "error",
+  });
+}

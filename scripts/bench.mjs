@@ -4,6 +4,10 @@
 //  1. Start-up: a ~2 KB key policy (clean, and the same with one typo), whole process
 //     `node bin/kmslint.js lint --format json|pretty FILE`, interleaved run by run with `node -e 0` so that
 //     machine noise hits both; median / min / p90 of each and the ratio of the medians (goal <= 2.0x).
+//  3. Infrastructure as code: a generated ~2 MB CloudFormation template (500 keys, 500 buckets with their
+//     bucket policies; YAML, and the same template as JSON) and a Terraform plan of the same estate, whole
+//     process `node bin/kmslint.js lint --format json FILE`, median of runs interleaved with `node -e 0`, and
+//     the floor of parsing the same file in a process (`node -e` with the yaml package / JSON.parse).
 //  2. Throughput over 10,000 generated policies (seeded PRNG; key and bucket policies; 1-30 KB as written;
 //     8% seeded with one realistic mistake), goal >= 5,000 policies/s:
 //     (a) in process: lintText over the bytes held in memory (median of 3 passes), against JSON.parse over
@@ -436,6 +440,120 @@ function startupKeyPolicy() {
   };
 }
 
+// ------------------------------------------------------------------------------------ IaC generation
+
+const IAC_KEYS = Number(process.env.KMSLINT_BENCH_IAC_KEYS ?? 500);
+
+/** The estate as CloudFormation: keys with a 4-statement key policy, buckets encrypted with them, bucket policies. */
+function iacTemplate(n) {
+  const resources = {};
+  for (let i = 0; i < n; i++) {
+    const partner = String(444455550000 + (i % 97)).padStart(12, '0');
+    resources[`Key${i}`] = {
+      Type: 'AWS::KMS::Key',
+      Properties: {
+        Description: `Data set ${i}`,
+        EnableKeyRotation: i % 10 !== 3,
+        KeyPolicy: {
+          Version: '2012-10-17',
+          Statement: [
+            { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: { 'Fn::Sub': 'arn:aws:iam::${AWS::AccountId}:root' } }, Action: 'kms:*', Resource: '*' },
+            { Sid: 'KeyAdministrators', Effect: 'Allow', Principal: { AWS: { 'Fn::Sub': 'arn:aws:iam::${AWS::AccountId}:role/KeyAdmin' } }, Action: ['kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*', 'kms:Disable*', 'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion'], Resource: '*' },
+            { Sid: 'PartnerReadsThroughS3', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${partner}:role/Reader` }, Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: '*', Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 's3.${AWS::Region}.amazonaws.com' } } } },
+            { Sid: 'AllowAttachmentOfPersistentResources', Effect: 'Allow', Principal: { AWS: { 'Fn::Sub': 'arn:aws:iam::${AWS::AccountId}:role/App' } }, Action: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'], Resource: '*', Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } } },
+          ],
+        },
+      },
+    };
+    resources[`Bucket${i}`] = {
+      Type: 'AWS::S3::Bucket',
+      Properties: {
+        BucketName: `amzn-s3-demo-bucket-${i}`,
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', ...(i % 25 === 7 ? {} : { KMSMasterKeyID: { 'Fn::GetAtt': [`Key${i}`, 'Arn'] } }) }, BucketKeyEnabled: true }] },
+      },
+    };
+    resources[`BucketPolicy${i}`] = {
+      Type: 'AWS::S3::BucketPolicy',
+      Properties: {
+        Bucket: { Ref: `Bucket${i}` },
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            { Sid: 'PartnerReads', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${partner}:role/Reader` }, Action: ['s3:GetObject', 's3:ListBucket'], Resource: [{ 'Fn::GetAtt': [`Bucket${i}`, 'Arn'] }, { 'Fn::Sub': `\${Bucket${i}.Arn}/*` }] },
+            { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [{ 'Fn::GetAtt': [`Bucket${i}`, 'Arn'] }, { 'Fn::Sub': `\${Bucket${i}.Arn}/*` }], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+          ],
+        },
+      },
+    };
+  }
+  return { AWSTemplateFormatVersion: '2010-09-09', Description: 'kmslint bench estate', Resources: resources };
+}
+
+/** JSON to CloudFormation YAML with short-form tags (the template above uses only Fn::Sub, Fn::GetAtt and Ref). */
+function toCfnYaml(value, indent = '') {
+  const scalar = (v) => (typeof v === 'string' ? (/^[A-Za-z0-9/_.-][A-Za-z0-9/_.:* -]*$/.test(v) && !/: |^\d|^(true|false|null|yes|no)$/i.test(v) && !v.endsWith(':') ? v : JSON.stringify(v)) : String(v));
+  const tagged = (v) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const keys = Object.keys(v);
+      if (keys.length === 1 && keys[0] === 'Ref') return `!Ref ${v.Ref}`;
+      if (keys.length === 1 && keys[0] === 'Fn::Sub' && typeof v['Fn::Sub'] === 'string') return `!Sub ${JSON.stringify(v['Fn::Sub'])}`;
+      if (keys.length === 1 && keys[0] === 'Fn::GetAtt') return `!GetAtt ${v['Fn::GetAtt'].join('.')}`;
+    }
+    return undefined;
+  };
+  const lines = [];
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const t = tagged(item);
+      if (t || item === null || typeof item !== 'object') lines.push(`${indent}- ${t ?? scalar(item)}`);
+      else {
+        const inner = toCfnYaml(item, `${indent}  `).split('\n');
+        lines.push(`${indent}- ${inner[0].trimStart()}`, ...inner.slice(1));
+      }
+    }
+  } else {
+    for (const [k, v] of Object.entries(value)) {
+      const key = /^[A-Za-z0-9:_-]+$/.test(k) ? k : JSON.stringify(k);
+      const t = tagged(v);
+      if (t || v === null || typeof v !== 'object') lines.push(`${indent}${key}: ${t ?? scalar(v)}`);
+      else if (Array.isArray(v) && v.length === 0) lines.push(`${indent}${key}: []`);
+      else lines.push(`${indent}${key}:`, toCfnYaml(v, `${indent}  `));
+    }
+  }
+  return lines.join('\n');
+}
+
+/** The same estate as a Terraform plan (terraform show -json): policies as JSON strings, keys linked by references. */
+function iacPlan(n) {
+  const owner = TRUST.account;
+  const resources = [];
+  const changes = [];
+  const config = [];
+  for (let i = 0; i < n; i++) {
+    const partner = String(444455550000 + (i % 97)).padStart(12, '0');
+    const keyPolicy = JSON.stringify({ Version: '2012-10-17', Statement: [
+      { Sid: 'EnableIAMUserPermissions', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${owner}:root` }, Action: 'kms:*', Resource: '*' },
+      { Sid: 'PartnerReadsThroughS3', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${partner}:role/Reader` }, Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: '*', Condition: { StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } } },
+    ] });
+    const bucket = `amzn-s3-demo-bucket-${i}`;
+    const bucketPolicy = JSON.stringify({ Version: '2012-10-17', Statement: [
+      { Sid: 'PartnerReads', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${partner}:role/Reader` }, Action: ['s3:GetObject', 's3:ListBucket'], Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`] },
+    ] });
+    const add = (type, name, values, unknown, expressions) => {
+      const address = `${type}.${name}`;
+      resources.push({ address, mode: 'managed', type, name, provider_name: 'registry.terraform.io/hashicorp/aws', schema_version: 0, values, sensitive_values: {} });
+      changes.push({ address, mode: 'managed', type, name, provider_name: 'registry.terraform.io/hashicorp/aws', change: { actions: ['create'], before: null, after: values, after_unknown: { arn: true, id: true, ...unknown }, before_sensitive: false, after_sensitive: {} } });
+      config.push({ address, mode: 'managed', type, name, provider_config_key: 'aws', expressions, schema_version: 0 });
+    };
+    add('aws_kms_key', `k${i}`, { customer_master_key_spec: 'SYMMETRIC_DEFAULT', key_usage: 'ENCRYPT_DECRYPT', enable_key_rotation: i % 10 !== 3, rotation_period_in_days: 365, is_enabled: true, multi_region: false, policy: keyPolicy }, {}, {});
+    add('aws_s3_bucket', `b${i}`, { bucket, force_destroy: false }, {}, { bucket: { constant_value: bucket } });
+    add('aws_s3_bucket_server_side_encryption_configuration', `b${i}`, { rule: [{ apply_server_side_encryption_by_default: [{ sse_algorithm: 'aws:kms' }], bucket_key_enabled: true }] }, { bucket: true, rule: [{ apply_server_side_encryption_by_default: [{ kms_master_key_id: true }] }] },
+      { bucket: { references: [`aws_s3_bucket.b${i}.id`, `aws_s3_bucket.b${i}`] }, rule: [{ apply_server_side_encryption_by_default: [{ kms_master_key_id: { references: [`aws_kms_key.k${i}.arn`, `aws_kms_key.k${i}`] } }] }] });
+    add('aws_s3_bucket_policy', `b${i}`, { policy: bucketPolicy }, { bucket: true }, { bucket: { references: [`aws_s3_bucket.b${i}.id`, `aws_s3_bucket.b${i}`] } });
+  }
+  return { format_version: '1.2', terraform_version: '1.9.8', planned_values: { root_module: { resources } }, resource_changes: changes, configuration: { root_module: { resources: config } } };
+}
+
 // ------------------------------------------------------------------------------------------------ main
 
 const loadavg = () => os.loadavg().map((v) => v.toFixed(2)).join(' / ') + ' (1 / 5 / 15 min)';
@@ -507,6 +625,49 @@ async function main() {
     console.log(`    ${'kmslint lint'.padEnd(14)} median ${ms(sa.median)}  min ${ms(sa.min)}  p90 ${ms(sa.p90)}`);
     console.log(`    ${'node -e 0'.padEnd(14)} median ${ms(sb.median)}  min ${ms(sb.min)}  p90 ${ms(sb.p90)}`);
     console.log(`    ratio of medians: ${(sa.median / sb.median).toFixed(2)}x   (goal: <= ${STARTUP_GOAL.toFixed(1)}x)   kmslint - node = ${ms(sa.median - sb.median)}`);
+  }
+
+  // ---------------------------------------------------------------------------------- 3. IaC (run before 2, which loads the machine)
+  {
+    const dir = join(tmp, 'iac');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'kmslint.config.json'), JSON.stringify(TRUST));
+    const template = iacTemplate(IAC_KEYS);
+    const files = [
+      { label: 'CloudFormation YAML', file: join(dir, 'estate.yaml'), text: `${toCfnYaml(template)}\n`, floor: `const y=await import(${JSON.stringify(pathToFileURL(join(ROOT, 'node_modules', 'yaml', 'dist', 'index.js')).href)});y.parseDocument(require('fs').readFileSync(process.argv[1],'utf8'))` },
+      { label: 'CloudFormation JSON', file: join(dir, 'estate.template.json'), text: `${JSON.stringify(template, null, 2)}\n`, floor: "JSON.parse(require('fs').readFileSync(process.argv[1],'utf8'))" },
+      { label: 'Terraform plan JSON', file: join(dir, 'estate.plan.json'), text: JSON.stringify(iacPlan(IAC_KEYS)), floor: "JSON.parse(require('fs').readFileSync(process.argv[1],'utf8'))" },
+    ];
+    header(`3. infrastructure as code: ${IAC_KEYS} keys, ${IAC_KEYS} buckets and ${IAC_KEYS} bucket policies per file, whole process, ${RUNS} runs each interleaved with node -e 0`);
+    for (const f of files) {
+      writeFileSync(f.file, f.text);
+      const run = timeProcess([BIN, 'lint', '--format', 'json', f.file]);
+      let summary;
+      try {
+        const results = JSON.parse(run.stdout.toString());
+        const byRule = new Map();
+        for (const m of results.flatMap((r) => r.messages)) byRule.set(m.ruleId, (byRule.get(m.ruleId) ?? 0) + 1);
+        summary = `${results[0]?.kind}, ${[...byRule].sort().map(([k, v]) => `${k} ${v}`).join(', ') || 'no findings'}, exit ${run.status}`;
+      } catch {
+        summary = `unreadable output, exit ${run.status}: ${run.stderr.toString().slice(0, 300)}`;
+      }
+      const floorArgs = ['--input-type=module', '-e', `import {createRequire} from 'node:module';const require=createRequire(import.meta.url);${f.floor}`, f.file];
+      const a = [];
+      const b = [];
+      const c = [];
+      for (let i = 0; i < RUNS; i++) {
+        b.push(timeProcess(empty).elapsed);
+        a.push(timeProcess([BIN, 'lint', '--format', 'json', f.file]).elapsed);
+        c.push(timeProcess(floorArgs).elapsed);
+      }
+      const sa = stats(a);
+      const sb = stats(b);
+      const sc = stats(c);
+      console.log(`  ${f.label}: ${(f.text.length / MB).toFixed(2)} MB, ${summary}`);
+      console.log(`    ${'kmslint lint'.padEnd(22)} median ${ms(sa.median)}  min ${ms(sa.min)}  p90 ${ms(sa.p90)}   ${(f.text.length / MB / (sa.median / 1000)).toFixed(1)} MB/s`);
+      console.log(`    ${'floor: parse in node'.padEnd(22)} median ${ms(sc.median)}   kmslint / floor = ${(sa.median / sc.median).toFixed(2)}x`);
+      console.log(`    ${'node -e 0'.padEnd(22)} median ${ms(sb.median)}   kmslint / node -e 0 = ${(sa.median / sb.median).toFixed(2)}x`);
+    }
   }
 
   // ---------------------------------------------------------------------------------- 2. throughput

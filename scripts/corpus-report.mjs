@@ -1,5 +1,5 @@
-// npm run corpus: compares kmslint with the peers' verdicts on ../shared/corpus (key and bucket policies) and
-// writes test/corpus/report.md. Exits 1 when a disagreement is unexplained, when one is a suspected kmslint
+// npm run corpus: compares kmslint with the peers' verdicts on ../shared/corpus (key and bucket policies,
+// CloudFormation templates; Terraform HCL is counted as input not read) and writes test/corpus/report.md. Exits 1 when a disagreement is unexplained, when one is a suspected kmslint
 // bug (listed in test/corpus/explanations.json until kmslint is fixed), or when a data file is inconsistent.
 //
 // The linter is an esbuild bundle of kmslint's sources (the CLI bundle exports only main), built into a temp
@@ -36,9 +36,13 @@ try {
     root: ROOT,
     outfile: join(tmp, 'linter.mjs'),
     exports: [
-        "export { lintText } from './src/engine/linter.ts';",
-        "export { createDocument } from './src/model/document.ts';",
-        "export { expandStatementActions, patternMatches } from './src/analysis/actions.ts';",
+      "export { lintText } from './src/engine/linter.ts';",
+      "export { lintSource } from './src/cli/lint-task.ts';",
+      "export { createDocument } from './src/model/document.ts';",
+      "export { decodeSource } from './src/model/source.ts';",
+      "export { loadCloudFormationYaml } from './src/sources/cfn-yaml.ts';",
+      "export { loadCloudFormationJson } from './src/sources/cfn-json.ts';",
+      "export { expandStatementActions, patternMatches } from './src/analysis/actions.ts';",
     ],
   });
   const api = await import(pathToFileURL(join(tmp, 'linter.mjs')).href);
@@ -48,7 +52,7 @@ try {
     peerChecksPath: join(ROOT, 'test', 'corpus', 'peer-checks.json'),
     explanationsPath: join(ROOT, 'test', 'corpus', 'explanations.json'),
   });
-  const result = compareCorpus({ api, corpusDir: CORPUS, ...inputs });
+  const result = await compareCorpus({ api, corpusDir: CORPUS, ...inputs });
   const report = renderReport(result);
   console.log(summaryText(result));
 

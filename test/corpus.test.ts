@@ -1,15 +1,17 @@
 /**
  * The shared evaluation corpus (../shared/corpus: real key and bucket policies from peer tools' test suites,
- * AWS documentation and AWS managed keys, plus IaC files and the peers' metadata): every JSON file in it must
- * lint without an exception and with well-formed findings, in-process and through the built CLI, and a few
- * facts the manifest states must hold.
+ * AWS documentation and AWS managed keys, plus IaC files and the peers' metadata): every file kmslint can read
+ * (JSON policies and metadata, CloudFormation templates in YAML or JSON, other YAML) must lint without an
+ * exception and with well-formed findings inside the file, in-process (lintSource, what the CLI runs for a
+ * file) and through the built CLI, and a few facts the manifest states must hold.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { lintText, type DocumentResult, type Finding } from "../src/engine/linter.js";
+import { lintSource } from "../src/cli/lint-task.js";
+import type { DocumentResult, Finding } from "../src/engine/linter.js";
 
 const REPO = fileURLToPath(new URL("../", import.meta.url));
 const CORPUS = fileURLToPath(new URL("../../shared/corpus/", import.meta.url));
@@ -43,17 +45,20 @@ interface CliResult {
   warningCount: number;
 }
 
-function jsonFilesUnder(directory: string): string[] {
+/** The files kmslint reads: policies and plans (.json), CloudFormation templates (.json, .yaml, .yml, .template). */
+const READABLE = /\.(json|ya?ml|template)$/i;
+
+function readableFilesUnder(directory: string): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(directory, { withFileTypes: true })) {
     const path = join(directory, entry.name);
-    if (entry.isDirectory()) out.push(...jsonFilesUnder(path));
-    else if (entry.isFile() && entry.name.toLowerCase().endsWith(".json")) out.push(path);
+    if (entry.isDirectory()) out.push(...readableFilesUnder(path));
+    else if (entry.isFile() && READABLE.test(entry.name)) out.push(path);
   }
   return out.sort();
 }
 
-const files = jsonFilesUnder(CORPUS);
+const files = readableFilesUnder(CORPUS);
 const manifest = JSON.parse(readFileSync(join(CORPUS, "MANIFEST.json"), "utf8")) as ManifestEntry[];
 const relativeName = (path: string) => relative(CORPUS, path).split("\\").join("/");
 
@@ -83,13 +88,37 @@ function cliProblemsOf(m: CliMessage): string[] {
   return problems;
 }
 
+/** What is wrong with where a finding points in its file (lines are 1-based; a column may be one past the end of its line). */
+function positionProblemsOf(f: Finding, lineLengths: number[]): string[] {
+  const problems: string[] = [];
+  for (const [p, what] of [[f.range.start, "start"], [f.range.end, "end"]] as const) {
+    const length = lineLengths[p.line - 1];
+    if (length === undefined) problems.push(`${what}.line ${p.line} is past the last line (${lineLengths.length})`);
+    else if (p.column > length + 1) problems.push(`${what} ${p.line}:${p.column} is past the end of line ${p.line} (${length} characters)`);
+  }
+  return problems;
+}
+
+/** The length of every line of a file's text (UTF-8, byte order mark dropped), as editors count columns. */
+function lineLengthsOf(bytes: Uint8Array): number[] {
+  const text = new TextDecoder("utf-8").decode(bytes);
+  return text.split(/\r\n|\r|\n/).map((line) => line.length);
+}
+
+/** Lints a file as the CLI does when it is named on the command line. */
+async function lintFile(path: string): Promise<DocumentResult> {
+  const result = await lintSource(readFileSync(path), path, {}, true);
+  if (!result) throw new Error(`lintSource skipped ${path}, which was named explicitly`);
+  return result;
+}
+
 /** In-process results by absolute path, filled by the first test (or on demand when a test runs alone). */
 const inProcess = new Map<string, DocumentResult>();
-const resultOf = (file: string): DocumentResult => {
+const resultOf = async (file: string): Promise<DocumentResult> => {
   const path = resolve(CORPUS, file);
   let result = inProcess.get(path);
   if (!result) {
-    result = lintText(readFileSync(path), path);
+    result = await lintFile(path);
     inProcess.set(path, result);
   }
   return result;
@@ -102,55 +131,77 @@ describe("the shared corpus", () => {
     for (const entry of manifest) expect(existsSync(join(CORPUS, entry.file)), entry.file).toBe(true);
   });
 
-  it("every JSON file lints in-process without an exception and with well-formed findings", () => {
+  it("reads every kind of file the manifest names: JSON, and CloudFormation YAML (.yaml, .yml)", () => {
+    const named = new Set(manifest.filter((e) => e.kind !== "terraform").map((e) => resolve(CORPUS, e.file)));
+    expect([...named].filter((path) => !files.includes(path))).toEqual([]);
+    expect(files.filter((path) => /\.ya?ml$/i.test(path)).length).toBeGreaterThan(60);
+  });
+
+  it("every readable file lints in-process (lintSource) without an exception, with well-formed findings inside the file", async () => {
     const failures: string[] = [];
     for (const path of files) {
       const bytes = readFileSync(path);
       let result: DocumentResult;
       try {
-        result = lintText(bytes, path);
+        result = await lintFile(path);
       } catch (error) {
         failures.push(`${relativeName(path)}: threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
         continue;
       }
       inProcess.set(path, result);
+      const lineLengths = lineLengthsOf(bytes);
       for (const finding of result.findings) {
-        for (const problem of problemsOf(finding)) failures.push(`${relativeName(path)}: ${finding.ruleId}/${finding.messageId}: ${problem}`);
+        for (const problem of [...problemsOf(finding), ...positionProblemsOf(finding, lineLengths)]) failures.push(`${relativeName(path)}: ${finding.ruleId}/${finding.messageId}: ${problem}`);
       }
     }
     expect(failures).toEqual([]);
     expect(inProcess.size).toBe(files.length);
   });
 
-  it("the 4 files the manifest marks as not valid JSON each get invalid-json, and nothing else", () => {
+  it("every CloudFormation case of the manifest is read as a template", async () => {
+    const templates = [...new Set(manifest.filter((e) => e.kind === "cloudformation").map((e) => e.file))];
+    expect(templates.length).toBeGreaterThan(80);
+    const wrong: string[] = [];
+    for (const file of templates) {
+      const result = await resultOf(file);
+      if (result.kind !== "cloudformation") wrong.push(`${file}: ${result.kind} (${result.kindReason})`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it("the 4 files the manifest marks as not valid JSON each get invalid-json, and nothing else", async () => {
     const invalid = [...new Set(manifest.filter((e) => e.jsonValid === false).map((e) => e.file))];
     expect(invalid).toHaveLength(4);
     for (const file of invalid) {
-      const findings = resultOf(file).findings.map((f) => `${f.ruleId}/${f.severity}`);
+      const findings = (await resultOf(file)).findings.map((f) => `${f.ruleId}/${f.severity}`);
       expect(findings, file).toEqual(["invalid-json/error"]);
     }
   });
 
-  it("every key or bucket policy of the manifest that is valid JSON is read as a policy (no invalid-json, no 'not a policy')", () => {
+  it("every key or bucket policy of the manifest that is valid JSON is read as a policy (no invalid-json, no 'not a policy')", async () => {
     const policies = [...new Set(manifest.filter((e) => (e.kind === "key-policy" || e.kind === "bucket-policy") && e.jsonValid !== false).map((e) => e.file))];
     expect(policies.length).toBeGreaterThan(400);
     const wrong: string[] = [];
     for (const file of policies) {
-      const bad = resultOf(file).findings.filter((f) => f.ruleId === "invalid-json" || f.messageId === "notObject" || f.messageId === "notPolicy");
+      const bad = (await resultOf(file)).findings.filter((f) => f.ruleId === "invalid-json" || f.messageId === "notObject" || f.messageId === "notPolicy");
       if (bad.length > 0) wrong.push(`${file}: ${bad.map((f) => `${f.ruleId}/${f.messageId} ${f.message}`).join("; ")}`);
     }
     expect(wrong).toEqual([]);
   });
 
-  it("every key policy of the manifest is detected as a key policy", () => {
+  it("every key policy of the manifest is detected as a key policy", async () => {
     const keyPolicies = [...new Set(manifest.filter((e) => e.kind === "key-policy" && e.jsonValid !== false).map((e) => e.file))];
     expect(keyPolicies.length).toBeGreaterThan(150);
-    const wrong = keyPolicies.filter((file) => resultOf(file).kind !== "key-policy").map((file) => `${file}: ${resultOf(file).kind} (${resultOf(file).kindReason})`);
+    const wrong: string[] = [];
+    for (const file of keyPolicies) {
+      const result = await resultOf(file);
+      if (result.kind !== "key-policy") wrong.push(`${file}: ${result.kind} (${result.kindReason})`);
+    }
     expect(wrong).toEqual([]);
   });
 
-  it("MANIFEST.json itself (a JSON array) is reported as not a policy document", () => {
-    const findings = resultOf("MANIFEST.json").findings.map((f) => `${f.ruleId}/${f.messageId}/${f.severity}`);
+  it("MANIFEST.json itself (a JSON array) is reported as not a policy document", async () => {
+    const findings = (await resultOf("MANIFEST.json")).findings.map((f) => `${f.ruleId}/${f.messageId}/${f.severity}`);
     expect(findings).toEqual(["invalid-policy/notObject/error"]);
   });
 
@@ -211,7 +262,7 @@ describe("the shared corpus", () => {
           if (library) {
             const fromCli = r.messages.map((m) => `${m.ruleId} ${m.line}:${m.column}`);
             const fromLibrary = library.findings.map((f) => `${f.ruleId} ${f.range.start.line}:${f.range.start.column}`);
-            if (JSON.stringify(fromCli) !== JSON.stringify(fromLibrary)) failures.push(`${name}: CLI ${JSON.stringify(fromCli)} but lintText ${JSON.stringify(fromLibrary)}`);
+            if (JSON.stringify(fromCli) !== JSON.stringify(fromLibrary)) failures.push(`${name}: CLI ${JSON.stringify(fromCli)} but lintSource ${JSON.stringify(fromLibrary)}`);
           }
         }
 

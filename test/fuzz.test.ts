@@ -21,6 +21,7 @@ import { lintText, type DocumentResult, type Finding, type LintOptions } from ".
 import type { TrustContext } from "../src/engine/rule.js";
 import type { Position } from "../src/model/json.js";
 import type { PolicyKind } from "../src/model/policy.js";
+import { MAX_SOURCE_FILE_BYTES } from "../src/model/source.js";
 
 // ─── seeds: realistic, valid policies ───────────────────────────────────────────────────────────────────
 
@@ -339,7 +340,9 @@ const pick = <T>(list: readonly T[], n: number): T => list[n % list.length]!;
 
 // ─── running lintText and checking what comes back ─────────────────────────────────────────────────────
 
-const MAX_FILE_BYTES = 1024 * 1024;
+const MAX_FILE_BYTES = MAX_SOURCE_FILE_BYTES;
+/** Policies of a megabyte or two: far over every policy limit, parsed and reported by policy-size. */
+const ONE_MB = 1024 * 1024;
 const MAX_DEPTH = 64;
 const SEVERITIES = new Set(["error", "warning", "info"]);
 const KINDS = new Set(["key-policy", "bucket-policy"]);
@@ -1091,10 +1094,10 @@ describe("fuzzing lintText", () => {
     const bigArb = fc.record({
       seed: seedArb,
       size: fc.oneof(
-        fc.constant(MAX_FILE_BYTES),
-        fc.constant(MAX_FILE_BYTES + 1),
-        fc.integer({ min: MAX_FILE_BYTES - 64, max: MAX_FILE_BYTES + 64 }),
-        fc.integer({ min: MAX_FILE_BYTES + 1, max: 2 * MAX_FILE_BYTES }),
+        fc.constant(ONE_MB),
+        fc.constant(ONE_MB + 1),
+        fc.integer({ min: ONE_MB - 64, max: ONE_MB + 64 }),
+        fc.integer({ min: ONE_MB + 1, max: 2 * ONE_MB }),
       ),
       padding: fc.constantFrom<"whitespace" | "statements" | "string">("whitespace", "statements", "string"),
       how: deliverArb,

@@ -1,27 +1,134 @@
 /**
- * One file's work, the same on the main thread and in a worker: read it, skip it if it is plainly not a
- * policy (inside folders only), lint it, shape the result.
+ * One file's work, the same on the main thread and in a worker: read it, decide what it is from its content
+ * (a policy, a CloudFormation template in JSON or YAML, a Terraform plan), skip it if it is plainly none of
+ * these (inside folders only), lint it, shape the result. The YAML parser and the template and plan readers
+ * are loaded only when a file needs them.
  */
 import { resolve } from "node:path";
-import { lintDocument, type LintOptions } from "../engine/linter.js";
-import { looksLikePolicy } from "../model/kind.js";
+import { lintDocument, lintInventory, type DocumentResult, type LintOptions } from "../engine/linter.js";
+import { createDocument, parsedJsonOf, type PolicyDocument } from "../model/document.js";
+import type { Inventory, SourceContext } from "../model/inventory.js";
+import { detectSourceFormat } from "../model/kind.js";
+import type { PolicyKind } from "../model/policy.js";
+import { decodeSource } from "../model/source.js";
 import { toLintResult, type LintResult } from "../report/results.js";
-import { readDocument } from "../sources/files.js";
+import { readSource } from "../sources/files.js";
+
+/** What `--kind` can force. */
+export type ForcedKind = PolicyKind | "cloudformation" | "terraform-plan";
 
 export interface LintTask {
   path: string;
   explicit: boolean;
-  options: Omit<LintOptions, "rules">;
+  options: Omit<LintOptions, "rules" | "kind"> & {
+    kind?: ForcedKind;
+    /** CloudFormation parameter values (--parameter, config `parameters`). */
+    parameters?: Readonly<Record<string, string>>;
+  };
   quiet: boolean;
 }
 
 export type TaskOutcome = { skipped: true } | { skipped: false; result: LintResult };
 
-export function runTask(task: LintTask): TaskOutcome {
-  const document = readDocument(task.path);
-  // Inside folders, JSON that is plainly not a policy (package.json, tsconfig.json, templates) is skipped;
-  // a file named on the command line is always linted, so a wrong file there is a finding, not silence.
-  if (!task.explicit && !document.problem && !looksLikePolicy(document.value)) return { skipped: true };
-  const result = lintDocument(document, task.options);
+const YAML_NAME = /\.ya?ml$/i;
+const JSON_NAME = /\.json$/i;
+
+export async function runTask(task: LintTask): Promise<TaskOutcome> {
+  const result = await lintFile(task);
+  if (!result) return { skipped: true };
   return { skipped: false, result: toLintResult({ ...result, filePath: resolve(task.path) }, { quiet: task.quiet }) };
+}
+
+async function lintFile(task: LintTask): Promise<DocumentResult | undefined> {
+  const read = readSource(task.path);
+  if ("document" in read) return lintDocument(read.document, lintOptionsOf(task.options));
+  return lintSource(read.bytes, task.path, task.options, task.explicit);
+}
+
+function lintOptionsOf(options: LintTask["options"]): LintOptions {
+  const { kind, parameters, ...rest } = options;
+  void parameters;
+  const policyKind = kind === "key-policy" || kind === "bucket-policy" ? kind : undefined;
+  return { ...rest, ...(policyKind ? { kind: policyKind } : {}) };
+}
+
+/**
+ * Lints one file's bytes, whatever it is: a policy, a CloudFormation template (YAML or JSON) or a Terraform
+ * plan. Returns undefined for a file found in a folder that is none of these (`explicit` false).
+ */
+export async function lintSource(bytes: Uint8Array, path: string, options: LintTask["options"], explicit = true): Promise<DocumentResult | undefined> {
+  const { kind, parameters } = options;
+  const lintOptions = lintOptionsOf(options);
+  const policyKind = lintOptions.kind;
+  const context: SourceContext = { trust: options.trust ?? { trustedAccounts: [] }, ...(parameters ? { parameters } : {}) };
+  const task = { path, explicit };
+  const read = { bytes };
+  const decoded = decodeSource(read.bytes);
+  if (!decoded.ok) return lintDocument(createDocument(read.bytes, task.path), lintOptions);
+
+  if (isYaml(task.path, decoded.text, kind)) {
+    const { loadCloudFormationYaml } = await import("../sources/cfn-yaml.js");
+    const inventory = loadCloudFormationYaml(decoded.text, task.path, context);
+    if (inventory) return lintInventory(inventory, lintOptions);
+    // YAML that is not a template: skipped inside folders, a finding when named.
+    if (!task.explicit) return undefined;
+    const what = "YAML, but not a CloudFormation template (no AWSTemplateFormatVersion, no Resources of AWS types)";
+    return { ...lintInventory(notASource(task.path, what), lintOptions), kindReason: `not decided: the file is ${what}` };
+  }
+
+  const document: PolicyDocument = createDocument(read.bytes, task.path);
+  if (document.problem) return lintDocument(document, lintOptions);
+  const format = kind === "cloudformation" || kind === "terraform-plan" ? kind : policyKind ? "policy" : detectSourceFormat(document.value);
+  switch (format) {
+    case "cloudformation": {
+      const { loadCloudFormationJson } = await import("../sources/cfn-json.js");
+      return lintInventory(loadCloudFormationJson(decoded.text, task.path, context), lintOptions);
+    }
+    case "terraform-plan": {
+      const parsed = parsedJsonOf(document);
+      if (!parsed) return lintDocument(document, lintOptions);
+      const { loadTerraformPlan } = await import("../sources/terraform-plan.js");
+      return lintInventory(loadTerraformPlan(parsed, task.path, context), lintOptions);
+    }
+    case "policy":
+      return lintDocument(document, lintOptions);
+    default:
+      // Inside folders, JSON that is plainly none of these (package.json, tsconfig.json) is skipped; a file
+      // named on the command line is always linted, so a wrong file there is a finding, not silence.
+      return task.explicit ? lintDocument(document, lintOptions) : undefined;
+  }
+}
+
+/**
+ * YAML is read as a CloudFormation template: `.yaml`/`.yml` files, `--kind cloudformation` on text that is not
+ * JSON, and other files (`.template`) whose text does not start like JSON but names template sections.
+ */
+function isYaml(path: string, text: string, kind: ForcedKind | undefined): boolean {
+  if (kind === "key-policy" || kind === "bucket-policy" || kind === "terraform-plan") return false;
+  if (YAML_NAME.test(path)) return true;
+  const first = /\S/.exec(text)?.[0];
+  if (first === "{" || first === "[" || first === undefined) return false;
+  if (kind === "cloudformation") return true;
+  return !JSON_NAME.test(path) && /^(AWSTemplateFormatVersion|Resources)\s*:/m.test(text);
+}
+
+function notASource(filePath: string, what: string): Inventory {
+  const at = { line: 1, column: 1, offset: 0 };
+  return {
+    filePath,
+    format: "cloudformation",
+    keys: [],
+    buckets: [],
+    aliases: [],
+    policies: [],
+    unresolved: [],
+    resourceCount: 0,
+    problems: [
+      {
+        ruleId: "invalid-policy",
+        message: `The file is ${what}. kmslint reads KMS key and S3 bucket policies (JSON), CloudFormation templates (YAML or JSON) and Terraform plans (terraform show -json). Nothing in it was checked.`,
+        range: { start: at, end: { line: 1, column: 2, offset: 1 } },
+      },
+    ],
+  };
 }

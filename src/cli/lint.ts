@@ -2,13 +2,16 @@
  * `kmslint lint`: files and folders in, findings out, exit code 0 / 1 / 2 (DESIGN.md "Output contract").
  */
 import { dirname, resolve } from "node:path";
-import { ConfigError, ConfigResolver, loadConfigFile, type LoadedConfig } from "../engine/config.js";
+import { ConfigError, ConfigResolver, loadConfigFile, ruleSettings, type LoadedConfig } from "../engine/config.js";
 import type { TrustContext } from "../engine/rule.js";
 import { isAccountId, isOrgId } from "../model/arn.js";
-import { POLICY_KINDS, type PolicyKind } from "../model/policy.js";
+import { POLICY_KINDS } from "../model/policy.js";
 import { totals, type LintResult } from "../report/results.js";
 import { expandPaths, ignoreMatcher, type IgnoreTest } from "../sources/files.js";
-import type { LintTask } from "./lint-task.js";
+import type { ForcedKind, LintTask } from "./lint-task.js";
+
+export type { ForcedKind } from "./lint-task.js";
+export const FORCED_KINDS: readonly ForcedKind[] = [...POLICY_KINDS, "cloudformation", "terraform-plan"];
 import { runTasks } from "./parallel.js";
 
 export const FORMATS = ["pretty", "json"] as const;
@@ -16,12 +19,14 @@ export type Format = (typeof FORMATS)[number];
 
 export interface LintCommandOptions {
   format: Format;
-  kind?: PolicyKind;
+  kind?: ForcedKind;
   maxWarnings?: number;
   config?: string;
   account?: string;
   org?: string;
   trustedAccount: string[];
+  /** `Name=Value` CloudFormation parameters. */
+  parameter?: string[];
   exitZero: boolean;
   quiet: boolean;
 }
@@ -57,8 +62,11 @@ export async function runLint(paths: readonly string[], options: LintCommandOpti
 
 function checkOptions(options: LintCommandOptions): void {
   if (!FORMATS.includes(options.format)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, not "${options.format}"`);
-  if (options.kind !== undefined && !POLICY_KINDS.includes(options.kind)) {
-    throw new UsageError(`--kind must be one of ${POLICY_KINDS.join(", ")}, not "${options.kind}"`);
+  if (options.kind !== undefined && !FORCED_KINDS.includes(options.kind)) {
+    throw new UsageError(`--kind must be one of ${FORCED_KINDS.join(", ")}, not "${options.kind}"`);
+  }
+  for (const parameter of options.parameter ?? []) {
+    if (!/^[A-Za-z0-9]+=/.test(parameter)) throw new UsageError(`--parameter takes Name=Value (an alphanumeric parameter name), not "${parameter}"`);
   }
   if (options.account !== undefined && !isAccountId(options.account)) throw new UsageError(`--account must be a 12-digit account id, not "${options.account}"`);
   if (options.org !== undefined && !isOrgId(options.org)) throw new UsageError(`--org must be an organization id like o-a1b2c3d4e5, not "${options.org}"`);
@@ -93,6 +101,11 @@ async function lintPaths(paths: readonly string[], options: LintCommandOptions, 
     throw new UsageError(`no such file or folder: ${missing.join(", ")}`);
   }
 
+  const commandParameters: Record<string, string> = {};
+  for (const parameter of options.parameter ?? []) {
+    const equals = parameter.indexOf("=");
+    commandParameters[parameter.slice(0, equals)] = parameter.slice(equals + 1);
+  }
   const tasks: LintTask[] = files.map((file) => {
     const loaded = configFor(resolve(file.path));
     const trust: TrustContext = {
@@ -102,10 +115,16 @@ async function lintPaths(paths: readonly string[], options: LintCommandOptions, 
     const org = options.org ?? loaded.config.org;
     if (account) trust.account = account;
     if (org) trust.org = org;
+    const parameters = { ...(loaded.config.parameters ?? {}), ...commandParameters };
     return {
       path: file.path,
       explicit: file.explicit,
-      options: { ...(options.kind ? { kind: options.kind } : {}), trust, severities: loaded.config.rules ?? {} },
+      options: {
+        ...(options.kind ? { kind: options.kind } : {}),
+        trust,
+        ...ruleSettings(loaded),
+        ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
+      },
       quiet: options.quiet,
     };
   });

@@ -4,21 +4,30 @@
 import { Command, CommanderError, Option } from "@commander-js/extra-typings";
 import { allRules } from "../../rules/index.js";
 import { catalogueSource } from "../model/catalogue.js";
-import { POLICY_KINDS, type PolicyKind } from "../model/policy.js";
+import { FORCED_KINDS, type ForcedKind } from "./lint.js";
 import pkg from "../../package.json" with { type: "json" };
 import { EXIT_OK, EXIT_USAGE, FORMATS, runLint, type Format, type Io } from "./lint.js";
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 const LINT_HELP_AFTER = `
-Kinds are detected from the content (kms: or s3: actions, bucket ARNs) and the file name; --kind forces one.
-Inside folders, *.json files that are not policies (no "Statement") are skipped; files named on the command
-line are always linted. node_modules and .git are never entered.
+What each file is, is decided by its content, not its name: a CloudFormation template (YAML or JSON with
+AWSTemplateFormatVersion, or Resources of AWS types), a Terraform plan or state (terraform show -json:
+format_version with planned_values or values), or a policy, whose kind (key or bucket policy) comes from
+kms: or s3: actions, bucket ARNs and the file name. --kind forces one. Terraform HCL (.tf) is not read: lint
+the plan (terraform show -json plan.out > plan.json). Inside folders, *.json, *.yaml, *.yml and *.template
+files that are none of these are skipped; files named on the command line are always linted. node_modules
+and .git are never entered.
+
+In templates and plans every key and bucket policy is linted, findings name the resource (logical id or
+address), and the rules that need keys and buckets together run too (rotation, aws/s3 on a shared bucket,
+bucket policy against key policy). A value kmslint cannot evaluate (a parameter without a Default, an import,
+a value known only after apply) is an unresolved-value note at its position, never a silent pass.
 
 Configuration: the nearest kmslint.config.json above each linted path (or --config FILE) sets the trust
-context ("account", "org", "trustedAccounts"), rule severities ("rules": {"<rule-id>": "off" | "info" |
-"warning" | "error"}) and "ignore" globs. Its JSON schema is schemas/kmslint.config.schema.json in the package.
-Flags override the file.
+context ("account", "org", "trustedAccounts"), rule severities and options ("rules": {"<rule-id>": "off" |
+"info" | "warning" | "error", or ["warning", {options}]}), CloudFormation "parameters" and "ignore" globs. Its
+JSON schema is schemas/kmslint.config.schema.json in the package. Flags override the file.
 
 The trust context (--account, --org, --trusted-account) tells kmslint which accounts count as "inside"; the
 access rules (public, cross-account, organization) use it. Without --account, a key policy's owner is the
@@ -35,6 +44,8 @@ Exit codes:
 Examples:
   kmslint lint policies/                          lint every policy JSON under policies/
   kmslint lint --kind key-policy key.json         lint one file as a KMS key policy
+  kmslint lint --account 111122223333 template.yaml --parameter TrustedAccount=444455556666
+  terraform show -json plan.out > plan.json && kmslint lint plan.json
   kmslint lint --account 111122223333 --org o-a1b2c3d4e5 --format json policies/ > report.json
 `;
 
@@ -50,15 +61,16 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
 
   program
     .command("lint")
-    .description("Lint KMS key policy and S3 bucket policy JSON files and folders.")
+    .description("Lint KMS key policies and S3 bucket policies: policy JSON, CloudFormation templates, Terraform plans.")
     .argument("[paths...]", "files and folders to lint (default: the current folder)")
     .addOption(new Option("-f, --format <format>", "output format").choices(FORMATS).default("pretty" as Format))
-    .addOption(new Option("--kind <kind>", "treat every file as this kind instead of detecting it").choices(POLICY_KINDS))
+    .addOption(new Option("--kind <kind>", "treat every file as this kind instead of detecting it").choices(FORCED_KINDS))
     .option("--max-warnings <n>", "exit 1 when there are more than n warnings", (v) => parseWholeNumber(v, "--max-warnings"))
     .option("-c, --config <file>", "use this config file for every path instead of searching for kmslint.config.json")
     .option("--account <id>", "the account that owns the keys and buckets (12 digits)")
     .option("--org <id>", "the owner's AWS Organizations id (o-…)")
     .option("--trusted-account <id>", "an account whose access is expected; repeat for several", collect, [] as string[])
+    .option("--parameter <name=value>", "a CloudFormation parameter's value (wins over its Default); repeat for several", collect, [] as string[])
     .option("--quiet", "report errors only (warnings still count for --max-warnings)", false)
     .option("--exit-zero", "exit 0 even when errors are found (exit 2 still means kmslint could not run)", false)
     .helpOption("-h, --help", "show help")
@@ -69,12 +81,13 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
           paths,
           {
             format: options.format,
-            ...(options.kind ? { kind: options.kind as PolicyKind } : {}),
+            ...(options.kind ? { kind: options.kind as ForcedKind } : {}),
             ...(options.maxWarnings !== undefined ? { maxWarnings: options.maxWarnings } : {}),
             ...(options.config ? { config: options.config } : {}),
             ...(options.account ? { account: options.account } : {}),
             ...(options.org ? { org: options.org } : {}),
             trustedAccount: options.trustedAccount,
+            parameter: options.parameter,
             exitZero: options.exitZero,
             quiet: options.quiet,
           },
@@ -89,7 +102,8 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .action(() => {
       const width = Math.max(...allRules.map((r) => r.meta.id.length));
       for (const { meta } of allRules) {
-        io.stdout(`${meta.id.padEnd(width)}  ${meta.severity.padEnd(7)}  ${meta.appliesTo.join(", ").padEnd(25)}  ${meta.description}\n`);
+        const appliesTo = [...meta.appliesTo, ...(meta.inventory ? ["templates, plans"] : [])].join(", ");
+        io.stdout(`${meta.id.padEnd(width)}  ${meta.severity.padEnd(7)}  ${appliesTo.padEnd(42)}  ${meta.description}\n`);
       }
       io.stdout(`\nDocumentation: rules/<rule-id>.md in the kmslint package.\n`);
       setExitCode(EXIT_OK);

@@ -32,7 +32,11 @@ export function workerCount(files: number): number {
 export async function runTasks(tasks: readonly LintTask[]): Promise<TaskOutcome[]> {
   const count = workerCount(tasks.length);
   const script = count > 1 ? workerScript() : undefined;
-  if (!script) return tasks.map(runTask);
+  if (!script) {
+    const outcomes: TaskOutcome[] = [];
+    for (const task of tasks) outcomes.push(await runTask(task));
+    return outcomes;
+  }
 
   const outcomes: TaskOutcome[] = new Array(tasks.length);
   let next = 0;

@@ -2,6 +2,8 @@
 import { parentPort } from "node:worker_threads";
 import { runTask, type LintTask } from "./lint-task.js";
 
-parentPort?.on("message", (message: { id: number; tasks: LintTask[] }) => {
-  parentPort!.postMessage({ id: message.id, outcomes: message.tasks.map(runTask) });
+parentPort?.on("message", async (message: { id: number; tasks: LintTask[] }) => {
+  const outcomes = [];
+  for (const task of message.tasks) outcomes.push(await runTask(task));
+  parentPort!.postMessage({ id: message.id, outcomes });
 });

@@ -8,7 +8,8 @@ import { readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import validateConfig from "../generated/config-validator.js";
 import { createDocument } from "../model/document.js";
-import type { SeveritySetting } from "./rule.js";
+import { allRules } from "../../rules/index.js";
+import type { RuleOptions, SeveritySetting } from "./rule.js";
 
 export const CONFIG_FILE_NAME = "kmslint.config.json";
 
@@ -16,8 +17,50 @@ export interface KmslintConfig {
   account?: string;
   org?: string;
   trustedAccounts?: string[];
-  rules?: Record<string, SeveritySetting>;
+  /** A severity, or [severity, options]. */
+  rules?: Record<string, SeveritySetting | [SeveritySetting] | [SeveritySetting, Record<string, unknown>]>;
+  parameters?: Record<string, string>;
   ignore?: string[];
+}
+
+/** The config's rule entries split into the severities and the options the linter takes. */
+export function ruleSettings(loaded: LoadedConfig): { severities: Record<string, SeveritySetting>; ruleOptions: Record<string, RuleOptions> } {
+  const severities: Record<string, SeveritySetting> = {};
+  const ruleOptions: Record<string, RuleOptions> = {};
+  for (const [id, entry] of Object.entries(loaded.config.rules ?? {})) {
+    if (typeof entry === "string") {
+      severities[id] = entry;
+    } else {
+      severities[id] = entry[0];
+      if (entry[1]) ruleOptions[id] = entry[1];
+    }
+  }
+  return { severities, ruleOptions };
+}
+
+/** Checks rule options against what each rule declares; returns `[path, message]` per problem. */
+function optionProblems(config: KmslintConfig): [(string | number)[], string][] {
+  const problems: [(string | number)[], string][] = [];
+  for (const [id, entry] of Object.entries(config.rules ?? {})) {
+    if (typeof entry === "string" || entry.length < 2) continue;
+    const meta = allRules.find((r) => r.meta.id === id)?.meta;
+    const declared = meta?.options ?? {};
+    const names = Object.keys(declared);
+    for (const [name, value] of Object.entries(entry[1] ?? {})) {
+      const spec = declared[name];
+      if (!spec) {
+        problems.push([["rules", id, 1, name], `${id} has no option "${name}"${names.length > 0 ? ` (it takes ${names.join(", ")})` : " (it takes none)"}`]);
+        continue;
+      }
+      const okType =
+        spec.type === "integer" ? Number.isInteger(value) : spec.type === "number" ? typeof value === "number" && Number.isFinite(value) : typeof value === spec.type;
+      if (!okType) problems.push([["rules", id, 1, name], `must be ${spec.type === "integer" ? "a whole number" : `a ${spec.type}`}`]);
+      else if (typeof value === "number" && ((spec.minimum !== undefined && value < spec.minimum) || (spec.maximum !== undefined && value > spec.maximum))) {
+        problems.push([["rules", id, 1, name], `must be between ${spec.minimum ?? "-∞"} and ${spec.maximum ?? "∞"}`]);
+      }
+    }
+  }
+  return problems;
 }
 
 export interface LoadedConfig {
@@ -73,13 +116,30 @@ export function loadConfigFile(file: string): LoadedConfig {
         target = "key";
         detail = `"${name}" is not a kmslint rule id (kmslint rules lists them)`;
       } else if (error.keyword === "pattern") {
-        detail = pointer.startsWith("/org") ? "must be an organization id like o-a1b2c3d4e5" : "must be a 12-digit account id, written as a string";
+        detail = pointer.startsWith("/org")
+          ? "must be an organization id like o-a1b2c3d4e5"
+          : pointer.startsWith("/parameters")
+            ? "a CloudFormation parameter name is letters and digits"
+            : "must be a 12-digit account id, written as a string";
+      } else if (error.keyword === "oneOf" && pointer.startsWith("/rules/")) {
+        detail = 'must be "off", "info", "warning", "error", or ["<severity>", {options}]';
       }
       const { line, column } = document.locate(path, target).start;
       return `${file}:${line}:${column}: ${pointer}: ${detail}`;
     });
     const unique = [...new Set(lines.filter((l) => !/propertyNames/.test(l)))];
-    throw new ConfigError(`invalid config:\n  ${unique.join("\n  ")}`);
+    // ajv reports each branch of a oneOf too; for a rule entry the oneOf line says it all.
+    const ruleEntries = new Set(unique.filter((l) => l.includes('["<severity>"')).map((l) => l.split(": ")[1]));
+    const kept = unique.filter((l) => l.includes('["<severity>"') || !ruleEntries.has(l.split(": ")[1]?.split("/").slice(0, 3).join("/")));
+    throw new ConfigError(`invalid config:\n  ${kept.join("\n  ")}`);
+  }
+  const problems = optionProblems(document.value as KmslintConfig);
+  if (problems.length > 0) {
+    const lines = problems.map(([path, message]) => {
+      const { line, column } = document.locate(path, "key").start;
+      return `${file}:${line}:${column}: /${path.join("/")}: ${message}`;
+    });
+    throw new ConfigError(`invalid config:\n  ${lines.join("\n  ")}`);
   }
   return { file: absolute, base: dirname(absolute), config: document.value as KmslintConfig };
 }

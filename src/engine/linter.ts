@@ -7,8 +7,24 @@ import { analyzePolicy, type PolicyAnalysis } from "../analysis/index.js";
 import { createDocument, type PolicyDocument } from "../model/document.js";
 import type { Range } from "../model/json.js";
 import { detectKind, type KindDecision } from "../model/kind.js";
+import type { Inventory, InventoryFormat, InventoryPolicy } from "../model/inventory.js";
 import type { Policy, PolicyKind } from "../model/policy.js";
-import { formatMessage, type ReportDescriptor, type Rule, type RuleContext, type Severity, type SeveritySetting, type TrustContext } from "./rule.js";
+import {
+  formatMessage,
+  ruleOptions,
+  type InventoryContext,
+  type InventoryReportDescriptor,
+  type ReportDescriptor,
+  type Rule,
+  type RuleContext,
+  type RuleOptions,
+  type Severity,
+  type SeveritySetting,
+  type TrustContext,
+} from "./rule.js";
+
+/** What a linted file is: a policy, or a source of many (a CloudFormation template, a Terraform plan). */
+export type FileKind = PolicyKind | InventoryFormat;
 
 export interface Finding {
   ruleId: string;
@@ -18,6 +34,8 @@ export interface Finding {
   range: Range;
   /** The statement the finding is about: 0-based index and Sid. */
   statement?: { index: number; sid?: string };
+  /** In a template, plan or account: the resource the finding is about (logical id, address or ARN). */
+  resource?: string;
 }
 
 export interface LintOptions {
@@ -26,12 +44,14 @@ export interface LintOptions {
   trust?: TrustContext;
   /** Per-rule severity overrides from the config (`"off"` disables a rule). */
   severities?: Readonly<Record<string, SeveritySetting>>;
+  /** Per-rule options from the config. */
+  ruleOptions?: Readonly<Record<string, RuleOptions>>;
   rules?: readonly Rule[];
 }
 
 export interface DocumentResult {
   filePath: string;
-  kind: PolicyKind;
+  kind: FileKind;
   /** How the kind was decided: `forced by --kind`, or the detection's reason. */
   kindReason: string;
   findings: Finding[];
@@ -52,6 +72,7 @@ export function lintText(input: Uint8Array | string, filePath: string, options: 
 class DocumentContext implements RuleContext {
   rule: Rule | undefined;
   setting: Severity | undefined;
+  options: RuleOptions = {};
   private computed: PolicyAnalysis | undefined;
 
   constructor(
@@ -61,16 +82,24 @@ class DocumentContext implements RuleContext {
     readonly document: PolicyDocument,
     readonly policy: Policy,
     private readonly findings: Finding[],
+    private readonly resource?: string,
   ) {}
 
   get analysis(): PolicyAnalysis {
     return (this.computed ??= analyzePolicy(this.policy, this.kind, this.trust));
   }
 
+  /** The analysis if some rule computed it (inventory rules reuse it). */
+  analysisIfComputed(): PolicyAnalysis | undefined {
+    return this.computed;
+  }
+
   report(descriptor: ReportDescriptor): void {
     const meta = this.rule!.meta;
     const template = meta.messages[descriptor.messageId];
     if (template === undefined) throw new Error(`rule ${meta.id} reported unknown message id ${descriptor.messageId}`);
+    // In a template, a finding at a value kmslint could not evaluate is replaced by unresolved-value's finding there.
+    if (descriptor.path && this.document.isUnresolved?.(descriptor.path)) return;
     const range = descriptor.range ?? (descriptor.path ? this.document.locate(descriptor.path, descriptor.target) : this.document.whole());
     const finding: Finding = {
       ruleId: meta.id,
@@ -83,12 +112,12 @@ class DocumentContext implements RuleContext {
       const { index, sid } = descriptor.statement;
       finding.statement = sid ? { index, sid: sid.value } : { index };
     }
+    if (this.resource !== undefined) finding.resource = this.resource;
     this.findings.push(finding);
   }
 }
 
 export function lintDocument(document: PolicyDocument, options: LintOptions = {}): DocumentResult {
-  const rules = options.rules ?? allRules;
   const trust: TrustContext = options.trust ?? { trustedAccounts: [] };
   let kindDecision: KindDecision | undefined;
   let kind: PolicyKind;
@@ -104,25 +133,129 @@ export function lintDocument(document: PolicyDocument, options: LintOptions = {}
     kind = "key-policy";
     kindReason = "not decided: the file is not a readable policy";
   }
-
   const findings: Finding[] = [];
-  const context = new DocumentContext(kind, kindDecision, trust, document, document.policy ?? EMPTY_POLICY, findings);
+  runPolicyRules(new DocumentContext(kind, kindDecision, trust, document, document.policy ?? EMPTY_POLICY, findings), options);
+  return { filePath: document.filePath, kind, kindReason, findings: sortFindings(findings) };
+}
+
+function runPolicyRules(context: DocumentContext, options: LintOptions): void {
+  const rules = options.rules ?? allRules;
   for (const rule of rules) {
     const { meta } = rule;
+    if (!rule.check) continue;
     const setting = options.severities?.[meta.id];
     if (setting === "off") continue;
-    if (!meta.appliesTo.includes(kind)) continue;
-    if ((meta.needsPolicy ?? true) && !document.policy) continue;
+    if (!meta.appliesTo.includes(context.kind)) continue;
+    if ((meta.needsPolicy ?? true) && !context.document.policy) continue;
     context.rule = rule;
     context.setting = setting;
+    context.options = ruleOptions(meta, options.ruleOptions?.[meta.id]);
     rule.check(context);
   }
-  findings.sort(
+}
+
+function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort(
     (a, b) =>
       a.range.start.line - b.range.start.line ||
       a.range.start.column - b.range.start.column ||
       SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] ||
-      a.ruleId.localeCompare(b.ruleId),
+      a.ruleId.localeCompare(b.ruleId) ||
+      (a.resource ?? "").localeCompare(b.resource ?? ""),
   );
-  return { filePath: document.filePath, kind, kindReason, findings };
+}
+
+/**
+ * Written into templates for `AWS::AccountId` when no --account is given: the stack's own account, the
+ * owner of every key and bucket in it. Messages show it as `${AWS::AccountId}`.
+ */
+const KIND_REASONS: Record<InventoryFormat, string> = {
+  cloudformation: "a CloudFormation template (AWSTemplateFormatVersion, or Resources of AWS types)",
+  "terraform-plan": "a Terraform plan or state in JSON (format_version with planned_values or values)",
+  live: "a live AWS account",
+};
+
+export const STACK_ACCOUNT = "000000000000";
+
+/**
+ * Lints everything a template, plan or account holds: every policy rule on every key and bucket policy
+ * (findings name the resource), then the inventory rules (rotation, bucket encryption against key
+ * policies, values that could not be evaluated), then the source's own problems.
+ */
+export function lintInventory(inventory: Inventory, options: LintOptions = {}): DocumentResult {
+  const rules = options.rules ?? allRules;
+  const given: TrustContext = options.trust ?? { trustedAccounts: [] };
+  const trust: TrustContext = !given.account && inventory.owner ? { ...given, account: inventory.owner.account } : given;
+  const findings: Finding[] = [];
+  const contexts = new Map<InventoryPolicy, DocumentContext>();
+  for (const policy of inventory.policies) {
+    if (!policy.document) continue;
+    const context = new DocumentContext(policy.kind, undefined, trust, policy.document, policy.document.policy ?? EMPTY_POLICY, findings, policy.resource.address);
+    contexts.set(policy, context);
+    runPolicyRules(context, { ...options, rules });
+  }
+  for (const problem of inventory.problems) {
+    const setting = options.severities?.[problem.ruleId];
+    if (setting === "off") continue;
+    const finding: Finding = {
+      ruleId: problem.ruleId,
+      severity: setting ?? problem.severity ?? "error",
+      message: problem.message,
+      messageId: "source",
+      range: problem.range,
+    };
+    if (problem.resource !== undefined) finding.resource = problem.resource;
+    findings.push(finding);
+  }
+  let current: Rule | undefined;
+  let setting: Severity | undefined;
+  const inventoryContext: InventoryContext = {
+    inventory,
+    trust,
+    options: {},
+    analysisOf(policy) {
+      if (!policy?.document?.policy) return undefined;
+      let context = contexts.get(policy);
+      if (!context) {
+        context = new DocumentContext(policy.kind, undefined, trust, policy.document, policy.document.policy, [], policy.resource.address);
+        contexts.set(policy, context);
+      }
+      return context.analysis;
+    },
+    report(descriptor: InventoryReportDescriptor) {
+      const meta = current!.meta;
+      const template = meta.messages[descriptor.messageId];
+      if (template === undefined) throw new Error(`rule ${meta.id} reported unknown message id ${descriptor.messageId}`);
+      const finding: Finding = {
+        ruleId: meta.id,
+        severity: setting ?? descriptor.severity ?? meta.severity,
+        message: formatMessage(template, descriptor.data),
+        messageId: descriptor.messageId,
+        range: descriptor.range,
+      };
+      if (descriptor.resource) finding.resource = descriptor.resource.address;
+      findings.push(finding);
+    },
+  };
+  for (const rule of rules) {
+    if (!rule.meta.inventory || !rule.checkInventory) continue;
+    const ruleSetting = options.severities?.[rule.meta.id];
+    if (ruleSetting === "off") continue;
+    current = rule;
+    setting = ruleSetting;
+    (inventoryContext as { options: RuleOptions }).options = ruleOptions(rule.meta, options.ruleOptions?.[rule.meta.id]);
+    rule.checkInventory(inventoryContext);
+  }
+  if (trust.account === STACK_ACCOUNT) {
+    for (const finding of findings) finding.message = finding.message.replaceAll(STACK_ACCOUNT, "${AWS::AccountId}");
+  }
+  for (const finding of findings) {
+    if (finding.resource !== undefined && !finding.message.startsWith(`${finding.resource}: `)) finding.message = `${finding.resource}: ${finding.message}`;
+  }
+  return {
+    filePath: inventory.filePath,
+    kind: inventory.format,
+    kindReason: KIND_REASONS[inventory.format],
+    findings: sortFindings(findings),
+  };
 }

@@ -7,9 +7,12 @@ import type { PolicyDocument } from "../model/document.js";
 import type { Policy, PolicyKind, Statement } from "../model/policy.js";
 import type { KindDecision } from "../model/kind.js";
 import type { PolicyAnalysis } from "../analysis/index.js";
+import type { Inventory, InventoryPolicy, ResourceRef } from "../model/inventory.js";
 
 export type Severity = "error" | "warning" | "info";
 export type SeveritySetting = Severity | "off";
+/** Options a rule takes from the config (`"rules": {"rotation-period": ["warning", {"maxDays": 180}]}`). */
+export type RuleOptions = Readonly<Record<string, unknown>>;
 
 export interface TrustContext {
   /** The account that owns the key or bucket. */
@@ -23,7 +26,12 @@ export interface TrustContext {
 export interface RuleMeta {
   id: string;
   severity: Severity;
+  /** The policy kinds `check` runs on; empty for rules that only read the inventory. */
   appliesTo: readonly PolicyKind[];
+  /** Whether the rule reads the inventory (keys, buckets and their settings) of templates, plans and accounts. */
+  inventory?: boolean;
+  /** The options the rule accepts, as a JSON schema fragment per option (shown by `kmslint rules`, checked in the config). */
+  options?: Readonly<Record<string, { type: "integer" | "number" | "string" | "boolean"; minimum?: number; maximum?: number; default: unknown; description: string }>>;
   /** One line, shown by `kmslint rules` and in SARIF. */
   description: string;
   /** Message templates; `{{name}}` is replaced by `data.name`. */
@@ -47,6 +55,15 @@ export interface ReportDescriptor {
   severity?: Severity;
 }
 
+export interface InventoryReportDescriptor {
+  messageId: string;
+  data?: Record<string, string | number>;
+  /** The resource the finding is about (its address is named in the finding); absent for the source as a whole. */
+  resource?: ResourceRef;
+  range: Range;
+  severity?: Severity;
+}
+
 export interface RuleContext {
   readonly kind: PolicyKind;
   readonly kindDecision: KindDecision | undefined;
@@ -56,12 +73,34 @@ export interface RuleContext {
   readonly policy: Policy;
   /** The access analysis (principal scope, action classes, guardrails), computed once per document on first use. */
   readonly analysis: PolicyAnalysis;
+  /** The rule's options from the config, with the defaults of `meta.options` filled in. */
+  readonly options: RuleOptions;
   report(descriptor: ReportDescriptor): void;
+}
+
+/** What inventory rules see: the keys and buckets of one source, and the analysis of each of their policies. */
+export interface InventoryContext {
+  readonly inventory: Inventory;
+  readonly trust: TrustContext;
+  readonly options: RuleOptions;
+  /** The access analysis of one of the inventory's policies (computed once, shared with the policy rules); undefined when it has no readable policy. */
+  analysisOf(policy: InventoryPolicy | undefined): PolicyAnalysis | undefined;
+  report(descriptor: InventoryReportDescriptor): void;
 }
 
 export interface Rule {
   meta: RuleMeta;
-  check(context: RuleContext): void;
+  /** Runs on each policy document of a kind in `meta.appliesTo`. */
+  check?(context: RuleContext): void;
+  /** Runs once per inventory (CloudFormation template, Terraform plan, live account) when `meta.inventory` is set. */
+  checkInventory?(context: InventoryContext): void;
+}
+
+/** A rule's options: the config's values over the defaults of `meta.options`. */
+export function ruleOptions(meta: RuleMeta, given: RuleOptions | undefined): RuleOptions {
+  const options: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(meta.options ?? {})) options[name] = given && Object.hasOwn(given, name) ? given[name] : spec.default;
+  return options;
 }
 
 export function defineRule(rule: Rule): Rule {

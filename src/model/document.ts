@@ -40,6 +40,15 @@ export interface PolicyDocument {
   duplicateKeys(): DuplicateKey[];
   /** Every character of the text that `disallowed` matches (one character per match), with its range. */
   charactersMatching(disallowed: RegExp): DisallowedCharacter[];
+  /** How `rawBytes` was measured, for messages: "as written" for a file; "as CloudFormation sends it (compact JSON)" for a template. */
+  readonly sizeBasis?: string;
+  /** Where findings about the whole document point; the first character of a file when absent. */
+  anchor?(): Range;
+  /**
+   * For policies inside templates: whether the value at `path` holds a value kmslint could not evaluate.
+   * Findings pointing there are replaced by the `unresolved-value` finding for it.
+   */
+  isUnresolved?(path: Path): boolean;
 }
 
 const NO_RANGE: Range = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
@@ -86,6 +95,11 @@ function problemDocument(filePath: string, problem: DocumentProblem, rawBytes: n
   };
 }
 
+/** The parsed JSON behind a document read from a file (for sources that read templates and plans from the same parse). */
+export function parsedJsonOf(document: PolicyDocument): { value: unknown; text: string; locator: Locator } | undefined {
+  return document instanceof ParsedDocument ? { value: document.value, text: document.text, locator: document.locator } : undefined;
+}
+
 class ParsedDocument implements PolicyDocument {
   readonly problem = undefined;
   readonly policy: Policy | undefined;
@@ -93,10 +107,10 @@ class ParsedDocument implements PolicyDocument {
 
   constructor(
     readonly filePath: string,
-    private readonly text: string,
+    readonly text: string,
     readonly value: unknown,
     readonly depth: number,
-    private readonly locator: Locator,
+    readonly locator: Locator,
     readonly rawBytes: number,
     readonly hadBom: boolean,
   ) {

@@ -4,8 +4,8 @@
  * Evidence, strongest first: action prefixes (`kms:` / `s3:`), resource ARNs (`arn:…:s3:::…` can only be
  * a bucket policy's; a key policy's Resource is `"*"`), condition-key prefixes, then the file name.
  */
-import type { Policy, PolicyKind } from "./policy.js";
-export { looksLikePolicy } from "./policy.js";
+import { looksLikePolicy, type Policy, type PolicyKind } from "./policy.js";
+export { looksLikePolicy };
 
 export interface KindDecision {
   kind: PolicyKind;
@@ -61,4 +61,27 @@ export function detectKind(policy: Policy, filePath: string): KindDecision {
   if (nameSaysBucket && !nameSaysKey) return { kind: "bucket-policy", reason: "the file name", confident: true };
   if (nameSaysKey && !nameSaysBucket) return { kind: "key-policy", reason: "the file name", confident: true };
   return { kind: "key-policy", reason: "nothing in it names KMS or S3; assumed a key policy", confident: false };
+}
+
+/** What a parsed JSON or YAML file is: one policy, or a source of many. */
+export type SourceFormat = "policy" | "cloudformation" | "terraform-plan" | "other";
+
+const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+
+/**
+ * Decides by content, never by name: a CloudFormation template has `AWSTemplateFormatVersion`, or a
+ * `Resources` map whose entries have `Type` "AWS::…" (or any "Type", with "Transform" for SAM); a Terraform
+ * plan (`terraform show -json plan.out`) has `format_version` and `planned_values`, and a state file
+ * (`terraform show -json`) `format_version` and `values`; a policy has `Statement` or `Version`.
+ */
+export function detectSourceFormat(value: unknown): SourceFormat {
+  if (!isObject(value)) return "other";
+  if (typeof value["format_version"] === "string" && (isObject(value["planned_values"]) || isObject(value["values"]))) return "terraform-plan";
+  if (Object.hasOwn(value, "AWSTemplateFormatVersion")) return "cloudformation";
+  const resources = value["Resources"];
+  if (isObject(resources)) {
+    const entries = Object.values(resources);
+    if (entries.length > 0 && entries.some((r) => isObject(r) && typeof r["Type"] === "string" && /^(AWS|Custom)::|^AWS::Serverless::/.test(r["Type"]))) return "cloudformation";
+  }
+  return looksLikePolicy(value) ? "policy" : "other";
 }

@@ -4,8 +4,11 @@
  * Pure: takes bytes, returns text or a problem. The caller (src/sources) does the reading.
  */
 
-/** Files larger than this are not parsed: no KMS or S3 policy comes close (32 KB / 20 KB). */
-export const MAX_POLICY_FILE_BYTES = 1024 * 1024;
+/**
+ * Files larger than this are not parsed. No policy comes close (KMS 32 KB, S3 20 KB) and no CloudFormation
+ * template either (1 MB from S3); Terraform plans of large configurations run to tens of megabytes.
+ */
+export const MAX_SOURCE_FILE_BYTES = 64 * 1024 * 1024;
 
 export type DecodedSource =
   | { ok: true; text: string; hadBom: boolean; bytes: number }
@@ -16,7 +19,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /** Decode UTF-8 bytes; binary (a NUL byte) and invalid UTF-8 are reported with the position of the first bad byte. */
 export function decodeSource(bytes: Uint8Array): DecodedSource {
   const size = bytes.byteLength;
-  if (size > MAX_POLICY_FILE_BYTES) {
+  if (size > MAX_SOURCE_FILE_BYTES) {
     return {
       ok: false,
       reason: "too-large",
@@ -59,7 +62,7 @@ export function decodeSource(bytes: Uint8Array): DecodedSource {
 }
 
 export function tooLargeMessage(size: number): string {
-  return `File is ${size.toLocaleString("en-US")} bytes, over the ${MAX_POLICY_FILE_BYTES.toLocaleString("en-US")} bytes (1 MB) kmslint reads as a policy; no key policy (32,768 bytes) or bucket policy (20,480 bytes) can be that large. It was not parsed.`;
+  return `File is ${size.toLocaleString("en-US")} bytes, over the ${MAX_SOURCE_FILE_BYTES.toLocaleString("en-US")} bytes (64 MB) kmslint reads; no key policy (32,768 bytes), bucket policy (20,480 bytes) or CloudFormation template (1 MB) can be that large. It was not parsed.`;
 }
 
 

@@ -56,7 +56,7 @@ export function wantsColor(env: NodeJS.ProcessEnv = process.env, isTTY = Boolean
 export function summaryLine(t: Totals & { skipped: number }): string {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   const parts = [`${plural(t.files, "file")} checked`];
-  if (t.skipped > 0) parts.push(`${plural(t.skipped, "JSON file")} skipped (not policies)`);
+  if (t.skipped > 0) parts.push(`${plural(t.skipped, "file")} skipped (not a policy, template or plan)`);
   const problems = [plural(t.errors, "error"), plural(t.warnings, "warning")];
   if (t.infos > 0) problems.push(`${t.infos} info`);
   return `kmslint: ${parts.join(", ")}; ${problems.join(", ")}.`;

@@ -4,9 +4,8 @@
  * Extra fields: `level` ("error" | "warning" | "info"), `messageId`, `statement`, `fatal` on unparseable files,
  * and per file `kind`, `kindReason`, `infoCount`.
  */
-import type { DocumentResult, Finding } from "../engine/linter.js";
+import type { DocumentResult, FileKind, Finding } from "../engine/linter.js";
 import type { Severity } from "../engine/rule.js";
-import type { PolicyKind } from "../model/policy.js";
 
 export interface LintMessage {
   ruleId: string;
@@ -20,13 +19,15 @@ export interface LintMessage {
   endLine: number;
   endColumn: number;
   statement?: { index: number; sid?: string };
+  /** In a template or plan: the resource the finding is about (CloudFormation logical id, Terraform address). */
+  resource?: string;
   /** ESLint's marker for a file that could not be parsed. */
   fatal?: true;
 }
 
 export interface LintResult {
   filePath: string;
-  kind: PolicyKind;
+  kind: FileKind;
   kindReason: string;
   messages: LintMessage[];
   errorCount: number;
@@ -54,6 +55,7 @@ export function toLintMessage(finding: Finding): LintMessage {
     endColumn: finding.range.end.column,
   };
   if (finding.statement) message.statement = finding.statement;
+  if (finding.resource !== undefined) message.resource = finding.resource;
   if (finding.ruleId === "invalid-json") message.fatal = true;
   return message;
 }

@@ -1,13 +1,14 @@
 /**
- * Policy files on disk: expanding the paths on the command line into files, and reading each one into a
- * document. Folders are searched recursively for `*.json` (kmslint's own config file aside); `node_modules` and
- * `.git` are never entered.
+ * Files on disk: expanding the paths on the command line into files, and reading each one. Folders are
+ * searched recursively for `*.json` (policies, CloudFormation templates, Terraform plans; kmslint's own config
+ * file aside), `*.yaml`, `*.yml` and `*.template` (CloudFormation); `node_modules` and `.git` are never entered.
+ * What a file is, is decided by its content (src/cli/lint-task.ts), not by its name.
  */
 import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync, fstatSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import picomatch from "picomatch";
 import { createDocument, oversizedDocument, unreadableDocument, type PolicyDocument } from "../model/document.js";
-import { MAX_POLICY_FILE_BYTES } from "../model/source.js";
+import { MAX_SOURCE_FILE_BYTES } from "../model/source.js";
 import { CONFIG_FILE_NAME } from "../engine/config.js";
 
 export interface FoundFile {
@@ -22,6 +23,9 @@ export interface Expansion {
   /** Paths on the command line that do not exist (a usage error). */
   missing: string[];
 }
+
+/** The files looked at inside folders. */
+const SOURCE_FILE = /\.(json|ya?ml|template)$/i;
 
 const SKIPPED_DIRECTORIES = new Set(["node_modules", ".git", ".hg", ".svn"]);
 
@@ -113,7 +117,7 @@ function walk(directory: string, add: (path: string, explicit: boolean, realKey?
     }
     if (isDirectory) {
       if (!SKIPPED_DIRECTORIES.has(entry.name)) walk(path, add, ignoredFor, visited);
-    } else if (isFile && entry.name.toLowerCase().endsWith(".json") && entry.name !== CONFIG_FILE_NAME) {
+    } else if (isFile && SOURCE_FILE.test(entry.name) && entry.name !== CONFIG_FILE_NAME) {
       add(path, false, entry.isSymbolicLink() ? undefined : join(real, entry.name));
     }
   }
@@ -121,11 +125,17 @@ function walk(directory: string, add: (path: string, explicit: boolean, realKey?
 
 /** Reads a file into a document; never throws (an unreadable or oversized file becomes a document with a problem). */
 export function readDocument(path: string): PolicyDocument {
+  const read = readSource(path);
+  return "bytes" in read ? createDocument(read.bytes, path) : read.document;
+}
+
+/** Reads a file's bytes; an unreadable or oversized file becomes a document with a problem instead. Never throws. */
+export function readSource(path: string): { bytes: Uint8Array } | { document: PolicyDocument } {
   let fd: number | undefined;
   try {
     fd = openSync(path, "r");
     const size = fstatSync(fd).size;
-    if (size > MAX_POLICY_FILE_BYTES) return oversizedDocument(path, size);
+    if (size > MAX_SOURCE_FILE_BYTES) return { document: oversizedDocument(path, size) };
     const buffer = Buffer.allocUnsafe(size);
     let read = 0;
     while (read < size) {
@@ -133,10 +143,10 @@ export function readDocument(path: string): PolicyDocument {
       if (n === 0) break;
       read += n;
     }
-    return createDocument(buffer.subarray(0, read), path);
+    return { bytes: buffer.subarray(0, read) };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return unreadableDocument(path, code ? `${code}` : String(error));
+    return { document: unreadableDocument(path, code ? `${code}` : String(error)) };
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

@@ -212,7 +212,9 @@ describe("P12: four tiers — public, outside the organization, another account 
 
 describe("P13: rotation eligibility", () => {
   it("is a property of the key, not of its policy: no rule judges rotation from a policy file (the IaC and live sources do)", () => {
-    expect(allRules.map((r) => r.meta.id).filter((id) => id.startsWith("rotation"))).toEqual([]);
+    // Rules that judge a policy document (`check`) never speak of rotation; the rotation rules read the key's settings.
+    expect(allRules.filter((r) => r.check).map((r) => r.meta.id).filter((id) => id.startsWith("rotation"))).toEqual([]);
+    expect(allRules.filter((r) => r.meta.id.startsWith("rotation")).every((r) => r.meta.inventory && !r.check)).toBe(true);
   });
 });
 

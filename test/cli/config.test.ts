@@ -64,7 +64,7 @@ describe("kmslint.config.json", () => {
     expect(r.stderr).toContain("kmslint: invalid config:");
     expect(r.stderr).toContain("kmslint.config.json:2:14: /account: must be string");
     expect(r.stderr).toContain('kmslint.config.json:4:5: /rules: "unknown-actions" is not a kmslint rule id');
-    expect(r.stderr).toContain('kmslint.config.json:5:20: /rules/policy-size: must be one of "off", "info", "warning", "error"');
+    expect(r.stderr).toContain('kmslint.config.json:5:20: /rules/policy-size: must be "off", "info", "warning", "error", or ["<severity>", {options}]');
     expect(r.stderr).toContain('kmslint.config.json:7:3: /: unknown property "trustedAcounts"');
   });
 

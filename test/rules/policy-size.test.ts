@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { lintText } from "../../src/engine/linter.js";
+import { MAX_SOURCE_FILE_BYTES } from "../../src/model/source.js";
 import { ruleTester } from "../rule-tester.js";
+import { InventoryBuilder, findingsOf, OWNER } from "../inventory-builder.js";
 
 /** A key policy padded with statements to about `bytes` bytes as written. */
 function paddedPolicy(bytes: number, indent: number, service: "kms" | "s3"): string {
@@ -50,10 +52,60 @@ describe("policy-size counting", () => {
     expect(found.map((f) => f.messageId)).toEqual(["keyNear"]);
   });
 
-  it("reports a file over 1 MB without reading it as a policy", () => {
-    const big = new Uint8Array(1024 * 1024 + 1).fill(0x20);
+  it("reports a file over 64 MB without reading it", () => {
+    const big = new Uint8Array(MAX_SOURCE_FILE_BYTES + 1).fill(0x20);
     const result = lintText(big, "big.json");
     expect(result.findings.map((f) => [f.ruleId, f.range.start.line, f.range.start.column])).toEqual([["policy-size", 1, 1]]);
-    expect(result.findings[0]!.message).toContain("File is 1,048,577 bytes, over the 1,048,576 bytes (1 MB)");
+    expect(result.findings[0]!.message).toContain("File is 67,108,865 bytes, over the 67,108,864 bytes (64 MB) kmslint reads");
+  });
+
+  it("reads a policy over 1 MB (no policy is that large: an error, not a skipped file)", () => {
+    const statement = (i: number) => ({ Sid: `AllowRole${i}`, Effect: "Allow", Principal: { AWS: `arn:aws:iam::111122223333:role/application-role-${i}` }, Action: "kms:Decrypt", Resource: "*" });
+    const text = JSON.stringify({ Version: "2012-10-17", Statement: Array.from({ length: 9000 }, (_, i) => statement(i)) });
+    expect(text.length).toBeGreaterThan(1024 * 1024);
+    const result = lintText(text, "key.json");
+    expect(result.findings.filter((f) => f.ruleId === "policy-size").map((f) => [f.messageId, f.severity])).toEqual([["keyOver", "error"]]);
+  });
+});
+
+describe("policy-size on policies inside templates and plans", () => {
+  it("a file still reads \"as written\"", () => {
+    const found = lintText(kms(31_000), "key.json").findings.filter((f) => f.ruleId === "policy-size");
+    expect(found.map((f) => f.message)).toEqual([expect.stringMatching(/^Key policy is [\d,]+ bytes as written \([\d,]+ bytes minified\), 9\d% of the KMS limit/)]);
+  });
+
+  it("a KeyPolicy in a template: at the property, measured as CloudFormation sends it", () => {
+    const builder = new InventoryBuilder({ owner: OWNER });
+    // Indented text, but CloudFormation sends compact JSON: 34,000 bytes compact is over the limit.
+    builder.key("DataKey", 3, {}, { json: JSON.stringify(JSON.parse(kms(34_000, 0)), null, 2), line: 10 });
+    const found = findingsOf(builder, "policy-size");
+    expect(found.map((f) => [f.line, f.column, f.severity, f.messageId, f.resource])).toEqual([[9, 5, "error", "keyOver", "DataKey"]]);
+    expect(found[0]!.message).toMatch(/^DataKey: Key policy is [\d,]+ bytes as CloudFormation sends it \(compact JSON\) \([\d,]+ bytes minified\), over the KMS limit/);
+    // Compact already: no advice to minify.
+    expect(found[0]!.message).not.toContain("Minified, it fits");
+  });
+
+  it("a key policy near the limit in a template: a warning at the property", () => {
+    const builder = new InventoryBuilder({ owner: OWNER });
+    builder.key("DataKey", 3, {}, { json: kms(31_000, 0), line: 10 });
+    expect(findingsOf(builder, "policy-size").map((f) => [f.line, f.column, f.severity, f.messageId])).toEqual([[9, 5, "warning", "keyNear"]]);
+  });
+
+  it("a Terraform policy string: measured as Terraform sends it, indentation included", () => {
+    const builder = new InventoryBuilder({ owner: OWNER, format: "terraform-plan" });
+    builder.key("aws_kms_key.data", 3, {}, { json: kms(36_000, 6), line: 10 });
+    const found = findingsOf(builder, "policy-size");
+    expect(found.map((f) => [f.line, f.column, f.messageId])).toEqual([[9, 5, "keyOver"]]);
+    expect(found[0]!.message).toContain("bytes as Terraform sends it (");
+    expect(found[0]!.message).toContain("Minified, it fits");
+  });
+
+  it("a bucket policy in a template: the basis replaces \"as written\" in the bucket messages too", () => {
+    const builder = new InventoryBuilder({ owner: OWNER });
+    const bucket = builder.bucket("DataBucket", 3);
+    builder.bucketPolicy(bucket, "DataBucketPolicy", s3(21_500, 0), 22);
+    const found = findingsOf(builder, "policy-size");
+    expect(found.map((f) => [f.line, f.column, f.severity, f.messageId, f.resource])).toEqual([[21, 5, "error", "bucketOver", "DataBucketPolicy"]]);
+    expect(found[0]!.message).toMatch(/bytes minified \([\d,]+ bytes as CloudFormation sends it \(compact JSON\)\), over the S3 limit/);
   });
 });

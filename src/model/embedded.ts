@@ -1,0 +1,217 @@
+/**
+ * Policies that live inside another file: a `KeyPolicy` in a CloudFormation template (a YAML or JSON
+ * object), or a `policy` string in a Terraform plan. They are PolicyDocuments like a policy file, so every
+ * policy rule runs on them unchanged; only positions differ: a path into the policy is mapped to the line
+ * and column in the template or plan, and the size is measured on the text as the deploying tool sends it.
+ */
+import { Buffer } from "node:buffer";
+import { createDocument, type DisallowedCharacter, type PolicyDocument } from "./document.js";
+import { MAX_JSON_DEPTH, type DuplicateKey, type Path, type Position, type Range, type Target } from "./json.js";
+import { looksLikePolicy, normalizePolicy, type Policy } from "./policy.js";
+
+/** Marks text kmslint substituted for a value it could not evaluate, e.g. `«!Ref TrustedAccount»`. */
+export const UNRESOLVED_OPEN = "\u00ab";
+export const UNRESOLVED_CLOSE = "\u00bb";
+
+export function unresolvedText(expression: string): string {
+  return `${UNRESOLVED_OPEN}${expression}${UNRESOLVED_CLOSE}`;
+}
+
+/**
+ * What a template's `AWS::Region` becomes when unknown. No verdict depends on the Region, so it does not
+ * count as unresolved; it has no colon, so ARNs that hold it still split into their fields.
+ */
+export const UNKNOWN_REGION = `${UNRESOLVED_OPEN}region${UNRESOLVED_CLOSE}`;
+const UNRESOLVED_MARK = /\u00ab(?!region\u00bb)/;
+
+export function containsUnresolved(value: unknown): boolean {
+  return typeof value === "string" && value.includes(UNRESOLVED_OPEN) && UNRESOLVED_MARK.test(value);
+}
+
+export interface ObjectPolicyOptions {
+  /** The file the policy is written in. */
+  filePath: string;
+  /** The policy with every intrinsic resolved (or replaced by `unresolvedText`). */
+  value: unknown;
+  /** The range of a path inside the policy, in the source file (the deepest node written there when the path goes through an intrinsic). */
+  locate: (path: Path, target: Target) => Range;
+  /** The policy's own range (the property's value). */
+  whole: Range;
+  /** Where whole-document findings point (the property name, `KeyPolicy:`). */
+  anchor: Range;
+  /** Duplicate keys inside the policy, with paths relative to it. */
+  duplicateKeys?: DuplicateKey[];
+  /** How the size is measured, as the end of "N bytes …": "as CloudFormation sends it (compact JSON)". */
+  sizeBasis: string;
+}
+
+/**
+ * A policy written as a structure inside a template. Its size is that of compact JSON, which is how
+ * CloudFormation passes a Json-typed property to KMS and S3 (the template's own whitespace is not sent).
+ */
+export function objectPolicyDocument(options: ObjectPolicyOptions): PolicyDocument {
+  return new ObjectPolicyDocument(options);
+}
+
+class ObjectPolicyDocument implements PolicyDocument {
+  readonly problem = undefined;
+  readonly hadBom = false;
+  readonly filePath: string;
+  readonly value: unknown;
+  readonly policy: Policy | undefined;
+  readonly depth: number;
+  readonly rawBytes: number;
+  readonly sizeBasis: string;
+  private readonly serialized: string | undefined;
+
+  constructor(private readonly options: ObjectPolicyOptions) {
+    this.filePath = options.filePath;
+    this.value = options.value;
+    this.depth = depthOf(options.value);
+    this.policy = this.depth <= MAX_JSON_DEPTH && looksLikePolicy(options.value) ? normalizePolicy(options.value) : undefined;
+    try {
+      this.serialized = JSON.stringify(options.value);
+    } catch {
+      this.serialized = undefined;
+    }
+    this.rawBytes = this.serialized === undefined ? 0 : Buffer.byteLength(this.serialized, "utf8");
+    this.sizeBasis = options.sizeBasis;
+  }
+
+  minifiedBytes(): number | undefined {
+    return this.serialized === undefined ? undefined : this.rawBytes;
+  }
+
+  locate(path: Path, target: Target = "value"): Range {
+    return this.options.locate(path, target);
+  }
+
+  whole(): Range {
+    return this.options.whole;
+  }
+
+  anchor(): Range {
+    return this.options.anchor;
+  }
+
+  duplicateKeys(): DuplicateKey[] {
+    return this.options.duplicateKeys ?? [];
+  }
+
+  isUnresolved(path: Path): boolean {
+    let node: unknown = this.value;
+    for (const segment of path) {
+      if (node === null || typeof node !== "object") return false;
+      node = (node as Record<string | number, unknown>)[segment];
+    }
+    return containsUnresolved(node);
+  }
+
+  /** Characters are looked for in the policy's strings (keys and values); each is reported at its string. */
+  charactersMatching(disallowed: RegExp): DisallowedCharacter[] {
+    const found: DisallowedCharacter[] = [];
+    const flags = disallowed.flags.includes("g") ? disallowed.flags : `${disallowed.flags}g`;
+    const regex = new RegExp(disallowed.source, flags);
+    const visit = (node: unknown, path: (string | number)[]) => {
+      if (typeof node === "string") {
+        if (containsUnresolved(node)) return;
+        for (const match of node.matchAll(regex)) {
+          const character = match[0];
+          found.push({ character, codePoint: character.codePointAt(0)!, range: this.locate(path, "value") });
+        }
+      } else if (Array.isArray(node)) {
+        node.forEach((item, index) => visit(item, [...path, index]));
+      } else if (node !== null && typeof node === "object") {
+        for (const [key, item] of Object.entries(node)) {
+          for (const match of key.matchAll(regex)) {
+            const character = match[0];
+            found.push({ character, codePoint: character.codePointAt(0)!, range: this.locate([...path, key], "key") });
+          }
+          visit(item, [...path, key]);
+        }
+      }
+    };
+    visit(this.value, []);
+    return found;
+  }
+}
+
+export interface StringPolicyOptions {
+  filePath: string;
+  /** The policy text exactly as it will be sent (a Terraform `policy` attribute, a Json property given as a string). */
+  text: string;
+  /** Maps an offset in `text` to the position in the source file (through the string's escapes). */
+  toOuter: (offset: number) => Position;
+  /** The string's range in the source file. */
+  whole: Range;
+  anchor: Range;
+  sizeBasis: string;
+}
+
+/**
+ * A policy written as a JSON string inside another file. It is parsed like a policy file, so syntax errors,
+ * duplicate keys and sizes are exact; every range is then mapped from the string onto the source file.
+ */
+export function stringPolicyDocument(options: StringPolicyOptions): PolicyDocument {
+  const inner = createDocument(options.text, options.filePath);
+  const map = (range: Range): Range => ({ start: options.toOuter(range.start.offset), end: options.toOuter(range.end.offset) });
+  const problem = inner.problem ? { ...inner.problem, range: map(inner.problem.range) } : undefined;
+  return {
+    filePath: options.filePath,
+    problem,
+    value: inner.value,
+    policy: inner.policy,
+    depth: inner.depth,
+    rawBytes: inner.rawBytes,
+    hadBom: inner.hadBom,
+    sizeBasis: options.sizeBasis,
+    minifiedBytes: () => inner.minifiedBytes(),
+    locate: (path, target) => (inner.problem ? problem!.range : map(inner.locate(path, target))),
+    whole: () => options.whole,
+    anchor: () => options.anchor,
+    duplicateKeys: () => inner.duplicateKeys().map((d) => ({ ...d, first: map(d.first), duplicate: map(d.duplicate) })),
+    charactersMatching: (disallowed) => inner.charactersMatching(disallowed).map((c) => ({ ...c, range: map(c.range) })),
+  };
+}
+
+/**
+ * Offsets inside a JSON string token, decoded, mapped back to offsets in the source text: `raw` is the token
+ * with its quotes, starting at `rawOffset`. Returns a function from a decoded offset to a source offset.
+ */
+export function jsonStringOffsetMap(raw: string, rawOffset: number): (offset: number) => number {
+  // starts[i] = source offset of decoded character i; one extra entry for the end.
+  const starts: number[] = [];
+  let i = 1; // after the opening quote
+  const end = raw.length - 1;
+  while (i < end) {
+    const c = raw.charCodeAt(i);
+    if (c === 92 /* \ */) {
+      const next = raw[i + 1];
+      if (next === "u") {
+        starts.push(rawOffset + i);
+        i += 6;
+      } else {
+        starts.push(rawOffset + i);
+        i += 2;
+      }
+    } else {
+      starts.push(rawOffset + i);
+      i += 1;
+    }
+  }
+  starts.push(rawOffset + end);
+  return (offset) => starts[Math.max(0, Math.min(offset, starts.length - 1))]!;
+}
+
+function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > max) max = depth;
+    if (depth > MAX_JSON_DEPTH + 1) continue;
+    if (Array.isArray(node)) for (const item of node) stack.push([item, depth + 1]);
+    else if (node !== null && typeof node === "object") for (const item of Object.values(node)) stack.push([item, depth + 1]);
+  }
+  return max;
+}
