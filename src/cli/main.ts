@@ -104,8 +104,11 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
       for (const { meta } of allRules) {
         const appliesTo = [...meta.appliesTo, ...(meta.inventory ? ["templates, plans"] : [])].join(", ");
         io.stdout(`${meta.id.padEnd(width)}  ${meta.severity.padEnd(7)}  ${appliesTo.padEnd(42)}  ${meta.description}\n`);
+        for (const [name, spec] of Object.entries(meta.options ?? {})) {
+          io.stdout(`${"".padEnd(width)}  option ${name} (${spec.type}, default ${JSON.stringify(spec.default)}): ${spec.description}\n`);
+        }
       }
-      io.stdout(`\nDocumentation: rules/<rule-id>.md in the kmslint package.\n`);
+      io.stdout(`\nDocumentation: rules/<rule-id>.md in the kmslint package. Options are set in kmslint.config.json: "rules": {"<rule-id>": ["warning", {"<option>": value}]}.\n`);
       setExitCode(EXIT_OK);
     });
 

@@ -3,6 +3,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { allRules } from "../../rules/index.js";
+import { readFileSync } from "node:fs";
+import { lintSource } from "../../src/cli/lint-task.js";
 import { lintText } from "../../src/engine/linter.js";
 import { ORG, OTHER, OWNER, ROOT_STATEMENT, access, bucketPolicy, keyPolicy, pointsAt, rulesOf } from "./helpers.js";
 
@@ -215,6 +217,47 @@ describe("P13: rotation eligibility", () => {
     // Rules that judge a policy document (`check`) never speak of rotation; the rotation rules read the key's settings.
     expect(allRules.filter((r) => r.check).map((r) => r.meta.id).filter((id) => id.startsWith("rotation"))).toEqual([]);
     expect(allRules.filter((r) => r.meta.id.startsWith("rotation")).every((r) => r.meta.inventory && !r.check)).toBe(true);
+  });
+});
+
+describe("P13, P14, P16 in templates and plans", () => {
+  const lint = async (text: string, path: string) =>
+    (await lintSource(Buffer.from(text), path, { trust: { account: OWNER, trustedAccounts: [] } }))!.findings.map((f) => `${f.ruleId} ${f.resource} ${f.range.start.line}:${f.range.start.column}`);
+  const key = (name: string, properties: string) => `  ${name}:\n    Type: AWS::KMS::Key\n    Properties:\n${properties}`;
+
+  it("P13: only the customer managed, symmetric, KMS-generated, non-replica key is asked to rotate", async () => {
+    const template = [
+      "Resources:",
+      key("Symmetric", "      Description: data\n"),
+      key("Hmac", "      KeySpec: HMAC_256\n      KeyUsage: GENERATE_VERIFY_MAC\n"),
+      key("Rsa", "      KeySpec: RSA_2048\n      KeyUsage: SIGN_VERIFY\n"),
+      key("Imported", "      Origin: EXTERNAL\n"),
+      "  Replica:\n    Type: AWS::KMS::ReplicaKey\n    Properties:\n      PrimaryKeyArn: arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab\n      KeyPolicy:\n        Version: \"2012-10-17\"\n        Statement:\n          - Effect: Allow\n            Principal: { AWS: arn:aws:iam::111122223333:root }\n            Action: kms:*\n            Resource: \"*\"",
+      "",
+    ].join("\n");
+    expect(await lint(template, "keys.yaml")).toEqual(["rotation-disabled Symmetric 2:3"]);
+  });
+
+  it("P14: a policy written in its own resource (aws_kms_key_policy, AWS::S3::BucketPolicy) is linted and named", async () => {
+    const plan = JSON.parse(readFileSync(new URL("../../policies-examples/terraform/bad-plan-rotation-period.json", import.meta.url), "utf8")) as {
+      planned_values: { root_module: { resources: Record<string, unknown>[] } };
+    };
+    const publicPolicy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*" }, { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${OWNER}:root` }, Action: "kms:*", Resource: "*" }] });
+    plan.planned_values.root_module.resources.push({ address: "aws_kms_key_policy.archive", mode: "managed", type: "aws_kms_key_policy", name: "archive", values: { key_id: "1234abcd-12ab-34cd-56ef-1234567890ab", policy: publicPolicy } });
+    const text = JSON.stringify(plan, null, 2);
+    const found = await lint(text, "plan.json");
+    expect(found.filter((f) => f.startsWith("public-access"))).toEqual([expect.stringMatching(/^public-access aws_kms_key_policy\.archive \d+:\d+$/)]);
+    const line = Number(found.find((f) => f.startsWith("public-access"))!.split(" ")[2]!.split(":")[0]);
+    expect(text.split("\n")[line - 1]).toContain('"policy"');
+  });
+
+  it("P16: a bucket shared with another account and encrypted with aws/s3 is an error; with a customer managed key by ARN it is not", async () => {
+    const template = (keyId: string) =>
+      `Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketEncryption:\n        ServerSideEncryptionConfiguration:\n          - ServerSideEncryptionByDefault:\n              SSEAlgorithm: aws:kms\n${keyId}  Policy:\n    Type: AWS::S3::BucketPolicy\n    Properties:\n      Bucket: !Ref Bucket\n      PolicyDocument:\n        Version: "2012-10-17"\n        Statement:\n          - Effect: Allow\n            Principal: { AWS: "${OTHER}" }\n            Action: s3:GetObject\n            Resource: !Sub "\${Bucket.Arn}/*"\n`;
+    expect((await lint(template(""), "b.yaml")).filter((f) => !f.startsWith("cross-account-access"))).toEqual(["aws-managed-key-on-shared-bucket Bucket 8:29"]);
+    expect((await lint(template("              KMSMasterKeyID: alias/aws/s3\n"), "b.yaml")).filter((f) => !f.startsWith("cross-account-access"))).toEqual(["aws-managed-key-on-shared-bucket Bucket 8:29"]);
+    const cmk = template("              KMSMasterKeyID: arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab\n");
+    expect((await lint(cmk, "b.yaml")).filter((f) => !f.startsWith("cross-account-access"))).toEqual([]);
   });
 });
 
