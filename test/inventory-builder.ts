@@ -53,22 +53,8 @@ export interface PolicyPlacement {
   shape?: "object" | "string";
 }
 
-export interface KeySettings {
-  keyManager?: "CUSTOMER" | "AWS";
-  arn?: string;
-  keySpec?: Fact<string>;
-  keyUsage?: Fact<string>;
-  origin?: Fact<string>;
-  multiRegion?: Fact<boolean>;
-  replicaOf?: string;
-  customKeyStore?: Fact<string>;
-  enabled?: Fact<boolean>;
-  rotationEnabled?: Fact<boolean>;
-  rotationPeriodDays?: Fact<number>;
-  state?: string;
-  aliases?: string[];
-  defaultPolicy?: boolean;
-}
+/** A key's settings, as the sources set them (the resource and the policy are the builder's). */
+export type KeySettings = Partial<Omit<InventoryKey, "resource" | "policy">>;
 
 export interface EncryptionSettings {
   algorithm: Fact<string>;

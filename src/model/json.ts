@@ -143,7 +143,7 @@ export class Locator {
   }
 
   positionOf(offset: number): Position {
-    return positionOfOffset(this.text, offset, (this.lineStarts ??= computeLineStarts(this.text)));
+    return positionFromLineStarts((this.lineStarts ??= lineStartsOf(this.text)), this.text.length, offset);
   }
 
   private tree(): DocumentNode | undefined {
@@ -332,7 +332,7 @@ function countParsedStrings(value: unknown): { strings: number; depth: number } 
 
 function syntaxError(text: string, error: unknown): { message: string; range: Range } {
   const raw = error instanceof Error ? error.message : String(error);
-  const lineStarts = computeLineStarts(text);
+  const lineStarts = lineStartsOf(text);
   // V8 says "… in JSON at position N" (and newer versions add "(line L column C)").
   const match = /at position (\d+)/.exec(raw);
   let offset = match ? Number(match[1]) : text.length;
@@ -346,8 +346,8 @@ function syntaxError(text: string, error: unknown): { message: string; range: Ra
     .replace(/'([^']+)'/g, '"$1"');
   if (text.trim() === "") message = "File is empty: expected a JSON policy document";
   message = message.replace(/\.$/, "");
-  const start = positionOfOffset(text, offset, lineStarts);
-  const end = positionOfOffset(text, Math.min(text.length, offset + 1), lineStarts);
+  const start = positionFromLineStarts(lineStarts, text.length, offset);
+  const end = positionFromLineStarts(lineStarts, text.length, Math.min(text.length, offset + 1));
   return { message, range: { start, end } };
 }
 
@@ -362,24 +362,33 @@ function momoaErrorOffset(text: string): number | undefined {
   return undefined;
 }
 
-function computeLineStarts(text: string): number[] {
+/** Line starts of a text, counting `\n`, `\r\n` and a lone `\r` as line breaks (as the policy file reader does). */
+export function lineStartsOf(text: string): number[] {
   const starts = [0];
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10) starts.push(i + 1);
-    else if (c === 13 && text.charCodeAt(i + 1) !== 10) starts.push(i + 1);
+  let i = text.indexOf("\n");
+  if (text.indexOf("\r") === -1) {
+    while (i !== -1) {
+      starts.push(i + 1);
+      i = text.indexOf("\n", i + 1);
+    }
+    return starts;
+  }
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 10) starts.push(k + 1);
+    else if (c === 13 && text.charCodeAt(k + 1) !== 10) starts.push(k + 1);
   }
   return starts;
 }
 
-function positionOfOffset(text: string, offset: number, lineStarts: number[]): Position {
+export function positionFromLineStarts(lineStarts: readonly number[], textLength: number, offset: number): Position {
+  const clamped = Math.max(0, Math.min(offset, textLength));
   let low = 0;
   let high = lineStarts.length - 1;
   while (low < high) {
     const mid = (low + high + 1) >> 1;
-    if (lineStarts[mid]! <= offset) low = mid;
+    if (lineStarts[mid]! <= clamped) low = mid;
     else high = mid - 1;
   }
-  const clamped = Math.max(0, Math.min(offset, text.length));
   return { line: low + 1, column: clamped - lineStarts[low]! + 1, offset: clamped };
 }

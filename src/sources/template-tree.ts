@@ -7,7 +7,9 @@
  * Nodes hold offsets only; lines and columns are computed when a finding needs one (`TemplateTree.range`).
  */
 import { jsonStringOffsetMap } from "../model/embedded.js";
-import type { Position, Range } from "../model/json.js";
+import { lineStartsOf, positionFromLineStarts, type Position, type Range } from "../model/json.js";
+
+export { lineStartsOf, positionFromLineStarts };
 import type { SourceProblem } from "../model/inventory.js";
 
 export type TemplateNode = TemplateMap | TemplateSeq | TemplateScalar;
@@ -143,37 +145,6 @@ export function intrinsicName(node: TemplateNode): string | undefined {
 /** The argument of an intrinsic function node. */
 export function intrinsicArgument(node: TemplateMap): TemplateNode {
   return node.entries[0]!.value;
-}
-
-/** Line starts of a text, counting `\n`, `\r\n` and a lone `\r` as line breaks (as the policy file reader does). */
-export function lineStartsOf(text: string): number[] {
-  const starts = [0];
-  let i = text.indexOf("\n");
-  if (text.indexOf("\r") === -1) {
-    while (i !== -1) {
-      starts.push(i + 1);
-      i = text.indexOf("\n", i + 1);
-    }
-    return starts;
-  }
-  for (let k = 0; k < text.length; k++) {
-    const c = text.charCodeAt(k);
-    if (c === 10) starts.push(k + 1);
-    else if (c === 13 && text.charCodeAt(k + 1) !== 10) starts.push(k + 1);
-  }
-  return starts;
-}
-
-export function positionFromLineStarts(lineStarts: readonly number[], textLength: number, offset: number): Position {
-  const clamped = Math.max(0, Math.min(offset, textLength));
-  let low = 0;
-  let high = lineStarts.length - 1;
-  while (low < high) {
-    const mid = (low + high + 1) >> 1;
-    if (lineStarts[mid]! <= clamped) low = mid;
-    else high = mid - 1;
-  }
-  return { line: low + 1, column: clamped - lineStarts[low]! + 1, offset: clamped };
 }
 
 /**

@@ -488,15 +488,17 @@ class PlanReader {
   }
 
   private readKeyPolicyResource(resource: PlanResource, keyPolicies: Map<InventoryKey, InventoryPolicy[]>): void {
-    const target = this.keyLink(resource, ["key_id"]);
-    const attribute = this.policyAttribute(resource, "key-policy", `the key policy in ${resource.address} is not checked`);
+    this.readPolicyResource(resource, "key-policy", this.keyLink(resource, ["key_id"]), keyPolicies, "key_id", "the key this policy is for is not known: the policy is checked on its own, not with the key's settings");
+  }
+
+  /** A policy in a resource of its own (`aws_kms_key_policy`, `aws_s3_bucket_policy`), linked to its key or bucket when the plan says which. */
+  private readPolicyResource<T>(resource: PlanResource, kind: PolicyKind, target: Link<T>, byTarget: Map<T, InventoryPolicy[]>, targetAttribute: string, unknownTarget: string): void {
+    const attribute = this.policyAttribute(resource, kind, `the ${kind === "key-policy" ? "key" : "bucket"} policy in ${resource.address} is not checked`);
     if (attribute.state === "policy") {
       this.inventory.policies.push(attribute.policy);
-      if (target.found) push(keyPolicies, target.found, attribute.policy);
+      if (target.found) push(byTarget, target.found, attribute.policy);
     }
-    if (!target.found && target.unknown) {
-      this.unresolved(resource, ["key_id"], "the key this policy is for is not known: the policy is checked on its own, not with the key's settings");
-    }
+    if (!target.found && target.unknown) this.unresolved(resource, [targetAttribute], unknownTarget);
   }
 
   /**
@@ -534,15 +536,7 @@ class PlanReader {
   }
 
   private readBucketPolicyResource(resource: PlanResource, bucketPolicies: Map<InventoryBucket, InventoryPolicy[]>): void {
-    const target = this.bucketLink(resource);
-    const attribute = this.policyAttribute(resource, "bucket-policy", `the bucket policy in ${resource.address} is not checked`);
-    if (attribute.state === "policy") {
-      this.inventory.policies.push(attribute.policy);
-      if (target.found) push(bucketPolicies, target.found, attribute.policy);
-    }
-    if (!target.found && target.unknown) {
-      this.unresolved(resource, ["bucket"], "the bucket this policy is for is not known: the policy is checked on its own, not with the bucket's encryption");
-    }
+    this.readPolicyResource(resource, "bucket-policy", this.bucketLink(resource), bucketPolicies, "bucket", "the bucket this policy is for is not known: the policy is checked on its own, not with the bucket's encryption");
   }
 
   private readEncryptionResource(resource: PlanResource, encrypted: Set<InventoryBucket>): void {
