@@ -1,8 +1,8 @@
 /**
  * One file's work, the same on the main thread and in a worker: read it, decide what it is from its content
  * (a policy, a CloudFormation template in JSON or YAML, a Terraform plan), skip it if it is plainly none of
- * these (inside folders only), lint it, shape the result. The YAML parser and the template and plan readers
- * are loaded only when a file needs them.
+ * these (inside folders only), lint it, shape the result. The YAML parser is loaded only when a YAML file
+ * needs it.
  */
 import { resolve } from "node:path";
 import { lintDocument, lintInventory, type DocumentResult, type LintOptions } from "../engine/linter.js";
@@ -12,7 +12,10 @@ import { detectSourceFormat } from "../model/kind.js";
 import type { PolicyKind } from "../model/policy.js";
 import { decodeSource } from "../model/source.js";
 import { toLintResult, type LintResult } from "../report/results.js";
+import { loadCloudFormationJson } from "../sources/cfn-json.js";
+import { loadCloudFormationYaml, loadYamlParser } from "../sources/cfn-yaml.js";
 import { readSource } from "../sources/files.js";
+import { loadTerraformPlan } from "../sources/terraform-plan.js";
 
 /** What `--kind` can force. */
 export type ForcedKind = PolicyKind | "cloudformation" | "terraform-plan";
@@ -67,7 +70,7 @@ export async function lintSource(bytes: Uint8Array, path: string, options: LintT
   if (!decoded.ok) return lintDocument(createDocument(read.bytes, task.path), lintOptions);
 
   if (isYaml(task.path, decoded.text, kind)) {
-    const { loadCloudFormationYaml } = await import("../sources/cfn-yaml.js");
+    await loadYamlParser();
     const inventory = loadCloudFormationYaml(decoded.text, task.path, context);
     if (inventory) return lintInventory(inventory, lintOptions);
     // YAML that is not a template: skipped inside folders, a finding when named.
@@ -81,13 +84,11 @@ export async function lintSource(bytes: Uint8Array, path: string, options: LintT
   const format = kind === "cloudformation" || kind === "terraform-plan" ? kind : policyKind ? "policy" : detectSourceFormat(document.value);
   switch (format) {
     case "cloudformation": {
-      const { loadCloudFormationJson } = await import("../sources/cfn-json.js");
       return lintInventory(loadCloudFormationJson(decoded.text, task.path, context), lintOptions);
     }
     case "terraform-plan": {
       const parsed = parsedJsonOf(document);
       if (!parsed) return lintDocument(document, lintOptions);
-      const { loadTerraformPlan } = await import("../sources/terraform-plan.js");
       return lintInventory(loadTerraformPlan(parsed, task.path, context), lintOptions);
     }
     case "policy":

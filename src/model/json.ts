@@ -167,6 +167,8 @@ export class Locator {
 export interface ScanMark {
   value: number;
   key?: [number, number];
+  /** For an array's furthest-element mark: that element's index. */
+  index?: number;
 }
 
 export function scanToPath(text: string, path: Path, target: Target, marks: Map<string, ScanMark> = new Map()): [number, number] | undefined {
@@ -212,8 +214,18 @@ export function scanToPath(text: string, path: Path, target: Target, marks: Map<
       i = found[2];
       prefix = `${prefix}\u0000${segment}`;
     } else if (open === 91 /* [ */ && typeof segment === "number") {
-      i = skipSpace(text, i + 1);
-      for (let k = 0; k < segment; k++) {
+      // Resume from the furthest element of this array passed so far, so that findings on the statements
+      // of a large policy, one after another, cost one pass and not one pass each.
+      const lastKey = `${prefix}\u0000#last`;
+      const last = marks.get(lastKey);
+      let k = 0;
+      if (last?.index !== undefined && last.index <= segment) {
+        i = last.value;
+        k = last.index;
+      } else {
+        i = skipSpace(text, i + 1);
+      }
+      for (; k < segment; k++) {
         if (text.charCodeAt(i) === 93 /* ] */) return undefined;
         marks.set(`${prefix}\u0000#${k}`, { value: i });
         i = skipSpace(text, skipValue(text, i));
@@ -221,6 +233,7 @@ export function scanToPath(text: string, path: Path, target: Target, marks: Map<
         if (i >= text.length) return undefined;
       }
       if (text.charCodeAt(i) === 93) return undefined;
+      if (!last || last.index === undefined || last.index < segment) marks.set(lastKey, { value: i, index: segment });
       keyRange = undefined;
       prefix = `${prefix}\u0000#${segment}`;
       marks.set(prefix, { value: i });

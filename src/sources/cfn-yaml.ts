@@ -1,19 +1,36 @@
 /**
- * CloudFormation templates written in YAML: the text parsed with the `yaml` package (the only module that
- * imports it, loaded by the CLI only when a YAML file is linted) into the template tree that
- * src/sources/cloudformation.ts reads.
+ * CloudFormation templates written in YAML: the text parsed with the `yaml` package into the template tree
+ * that src/sources/cloudformation.ts reads. The package is loaded only when a YAML file is linted
+ * (`loadYamlParser`); it is its own chunk of the bundle and shares no code with the rest, so linting JSON
+ * loads nothing more than before.
  *
  * Parsing follows the YAML 1.2 core schema, so `Version: 2012-10-17` stays a string; plain scalars the core
  * schema reads as numbers keep their text (`012345678901`). Short-form tags (`!Ref`, `!Sub`, …) become their
  * long forms (`Ref`, `Fn::Sub`); aliases are resolved; duplicate keys are kept and reported, not rejected.
  */
-import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type CollectionTag, type Document, type Scalar, type ScalarTag } from "yaml";
+import type * as YamlModule from "yaml";
+import type { CollectionTag, Document, Scalar, ScalarTag } from "yaml";
 import type { Inventory, SourceContext, SourceProblem } from "../model/inventory.js";
 import { isTemplateTree, templateInventory } from "./cloudformation.js";
 import { markDuplicates, type ScalarStyle, type TemplateMap, type TemplateNode, type TemplateTree } from "./template-tree.js";
 
+let yaml: typeof YamlModule | undefined;
+
+/** Loads the YAML parser (once); `loadCloudFormationYaml` needs it. */
+export async function loadYamlParser(): Promise<void> {
+  if (yaml) return;
+  // The package is CommonJS: Node exposes its exports by name, a bundle may expose them only as the default.
+  const module = (await import("yaml")) as typeof YamlModule & { default?: typeof YamlModule };
+  yaml = typeof module.LineCounter === "function" ? module : module.default;
+}
+
+function parser(): typeof YamlModule {
+  if (!yaml) throw new Error("loadYamlParser() must be awaited before reading YAML");
+  return yaml;
+}
+
 /**
- * Reads a YAML CloudFormation template. Undefined when the YAML parses but is not a template (no
+ * Reads a YAML CloudFormation template (after `loadYamlParser`). Undefined when the YAML parses but is not a template (no
  * AWSTemplateFormatVersion and no Resources of AWS types); a syntax error gives an inventory whose only
  * content is an `invalid-json` problem at the error. Never throws.
  */
@@ -75,16 +92,16 @@ const STYLES: Readonly<Record<string, ScalarStyle>> = {
 
 /** Parses YAML text into a template tree; syntax errors are in `problems`, with `root` undefined. */
 export function parseYamlTemplate(text: string, filePath: string): TemplateTree {
-  const lineCounter = new LineCounter();
+  const lineCounter = new (parser().LineCounter)();
   const positionOf = (offset: number) => {
     const clamped = Math.max(0, Math.min(offset, text.length));
     const { line, col } = lineCounter.linePos(clamped);
     return { line, column: col, offset: clamped };
   };
   const tree: TemplateTree = { filePath, text, syntax: "yaml", root: undefined, problems: [], duplicateMaps: [], positionOf };
-  let documents: ReturnType<typeof parseAllDocuments>;
+  let documents: ReturnType<typeof YamlModule.parseAllDocuments>;
   try {
-    documents = parseAllDocuments(text, { uniqueKeys: false, schema: "core", customTags: CUSTOM_TAGS, lineCounter });
+    documents = parser().parseAllDocuments(text, { uniqueKeys: false, schema: "core", customTags: CUSTOM_TAGS, lineCounter });
   } catch (error) {
     // The parser reports errors in the documents; a throw would be a bug in it. Still never crash a run.
     const at = positionOf(0);
@@ -133,7 +150,7 @@ class YamlConverter {
   /** `at` is where an absent value (`Key:` with nothing after it) is placed. */
   convert(node: unknown, at: number): TemplateNode {
     if (node === null || node === undefined) return { kind: "scalar", value: null, style: "plain", start: at, end: at };
-    if (isAlias(node)) return this.alias(node, at);
+    if (parser().isAlias(node)) return this.alias(node, at);
     const anchored = (node as { anchor?: string }).anchor !== undefined;
     if (anchored) {
       const done = this.anchored.get(node);
@@ -141,17 +158,17 @@ class YamlConverter {
       this.inProgress.add(node);
     }
     let converted: TemplateNode;
-    if (isScalar(node)) {
+    if (parser().isScalar(node)) {
       converted = this.scalar(node);
-    } else if (isMap(node)) {
+    } else if (parser().isMap(node)) {
       const map: TemplateMap = { kind: "map", entries: [], start: node.range?.[0] ?? at, end: node.range?.[1] ?? at };
       for (const pair of node.items) {
-        if (!isPair(pair)) continue;
+        if (!parser().isPair(pair)) continue;
         const key = pair.key;
         let keyText: string;
         let keyStart: number;
         let keyEnd: number;
-        if (isScalar(key)) {
+        if (parser().isScalar(key)) {
           keyStart = key.range?.[0] ?? map.start;
           keyEnd = key.range?.[1] ?? keyStart;
           keyText = typeof key.value === "number" && key.type === "PLAIN" ? this.text.slice(keyStart, keyEnd) : String(key.value ?? "");
@@ -167,7 +184,7 @@ class YamlConverter {
       if (!node.flow && map.entries.length > 0) map.end = map.entries[map.entries.length - 1]!.value.end;
       markDuplicates(map, this.tree.duplicateMaps);
       converted = this.tagged(node.tag, map);
-    } else if (isSeq(node)) {
+    } else if (parser().isSeq(node)) {
       const start = node.range?.[0] ?? at;
       const items: TemplateNode[] = [];
       for (const item of node.items) {

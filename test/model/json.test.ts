@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { parseJson } from "../../src/model/json.js";
+import { parseJson, scanToPath, type ScanMark } from "../../src/model/json.js";
 import { createDocument } from "../../src/model/document.js";
 import { decodeSource } from "../../src/model/source.js";
 
@@ -115,5 +115,23 @@ describe("the path scanner agrees with momoa's positioned tree", () => {
     const p = ok('{"a": {"b": 1}, "a": {"b": 2, "b": 3}}');
     expect(p.locator.locate(["a", "b"])).toEqual(p.locator.locateWithTree(["a", "b"]));
     expect(p.locator.locate(["a", "b"]).start.column).toBe(36);
+  });
+});
+
+describe("the path scanner on large arrays", () => {
+  it("resumes from the furthest element it passed: every statement of a 3,000-statement policy, in order and out of order, at momoa's position", () => {
+    const statement = (i: number) => ({ Sid: `S${i}`, Effect: "Allow", Principal: { AWS: `arn:aws:iam::111122223333:role/r${i}` }, Action: "kms:Decrypt", Resource: "*" });
+    const text = JSON.stringify({ Version: "2012-10-17", Statement: Array.from({ length: 3000 }, (_, i) => statement(i)) }, null, 1);
+    const parsed = parseJson(text);
+    if (!parsed.ok) throw new Error("not parsed");
+    const marks = new Map<string, ScanMark>();
+    const order = [...Array.from({ length: 3000 }, (_, i) => i).filter((i) => i % 7 === 0), 2999, 5, 1500, 0];
+    for (const i of order) {
+      const path = ["Statement", i, "Principal", "AWS"];
+      const found = scanToPath(text, path, "value", marks)!;
+      expect(found[0]).toBe(parsed.locator.locateWithTree(path).start.offset);
+    }
+    // One mark for the furthest element reached, not one pass per lookup.
+    expect(marks.get("\u0000Statement\u0000#last")).toMatchObject({ index: 2999 });
   });
 });

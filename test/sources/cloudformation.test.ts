@@ -6,7 +6,9 @@ import type { Range } from "../../src/model/json.js";
 import type { Inventory, InventoryPolicy, SourceContext } from "../../src/model/inventory.js";
 import { detectSourceFormat } from "../../src/model/kind.js";
 import { loadCloudFormationJson } from "../../src/sources/cfn-json.js";
-import { loadCloudFormationYaml } from "../../src/sources/cfn-yaml.js";
+import { loadCloudFormationYaml, loadYamlParser } from "../../src/sources/cfn-yaml.js";
+
+await loadYamlParser();
 
 const CONTEXT: SourceContext = { trust: { trustedAccounts: [] } };
 const OWNER = "111122223333";
