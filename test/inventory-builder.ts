@@ -139,7 +139,8 @@ export class InventoryBuilder {
             toOuter: (offset) => shift(positionOf(text, offset)),
             whole,
             anchor,
-            sizeBasis: "as Terraform sends it (the policy string)",
+            sizeBasis: "as the AWS provider sends it (compact JSON)",
+            measure: "compact",
           });
     const policy: InventoryPolicy = { kind, resource, document };
     this.inventory.policies.push(policy);

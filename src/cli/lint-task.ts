@@ -34,6 +34,8 @@ export interface LintTask {
 export type TaskOutcome = { skipped: true } | { skipped: false; result: LintResult };
 
 const YAML_NAME = /\.ya?ml$/i;
+/** A top-level CloudFormation section in YAML or JSON text. */
+const TEMPLATE_SECTION = /^["']?(AWSTemplateFormatVersion|Resources)["']?\s*:/m;
 const JSON_NAME = /\.json$/i;
 
 export async function runTask(task: LintTask): Promise<TaskOutcome> {
@@ -67,9 +69,16 @@ export async function lintSource(bytes: Uint8Array, path: string, options: LintT
   const task = { path, explicit };
   const read = { bytes };
   const decoded = decodeSource(read.bytes);
-  if (!decoded.ok) return lintDocument(createDocument(read.bytes, task.path), lintOptions);
+  if (!decoded.ok) {
+    // Binary or non-UTF-8 files found in folders are reported only where policies are looked for (`*.json`).
+    if (!task.explicit && !JSON_NAME.test(task.path)) return undefined;
+    return lintDocument(createDocument(read.bytes, task.path), lintOptions);
+  }
 
   if (isYaml(task.path, decoded.text, kind)) {
+    // In folders, YAML that does not even name a template section (a workflow, a Helm chart, docker-compose)
+    // is not ours: skipped without parsing, so that its syntax is not reported.
+    if (!task.explicit && !TEMPLATE_SECTION.test(decoded.text)) return undefined;
     await loadYamlParser();
     const inventory = loadCloudFormationYaml(decoded.text, task.path, context);
     if (inventory) return lintInventory(inventory, lintOptions);
@@ -79,6 +88,9 @@ export async function lintSource(bytes: Uint8Array, path: string, options: LintT
     return { ...lintInventory(notASource(task.path, what), lintOptions), kindReason: `not decided: the file is ${what}` };
   }
 
+  // A `.template` (or other non-JSON-named) file in a folder that does not start like JSON: an email or nginx
+  // template, not a CloudFormation one.
+  if (!task.explicit && !JSON_NAME.test(task.path) && !/^\s*[[{]/.test(decoded.text)) return undefined;
   const document: PolicyDocument = createDocument(read.bytes, task.path);
   if (document.problem) return lintDocument(document, lintOptions);
   const format = kind === "cloudformation" || kind === "terraform-plan" ? kind : policyKind ? "policy" : detectSourceFormat(document.value);
@@ -110,7 +122,7 @@ function isYaml(path: string, text: string, kind: ForcedKind | undefined): boole
   const first = /\S/.exec(text)?.[0];
   if (first === "{" || first === "[" || first === undefined) return false;
   if (kind === "cloudformation") return true;
-  return !JSON_NAME.test(path) && /^(AWSTemplateFormatVersion|Resources)\s*:/m.test(text);
+  return !JSON_NAME.test(path) && TEMPLATE_SECTION.test(text);
 }
 
 function notASource(filePath: string, what: string): Inventory {

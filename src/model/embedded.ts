@@ -7,6 +7,7 @@
 import { Buffer } from "node:buffer";
 import { createDocument, type DisallowedCharacter, type PolicyDocument } from "./document.js";
 import { MAX_JSON_DEPTH, type DuplicateKey, type Path, type Position, type Range, type Target } from "./json.js";
+import { valueAt } from "./inventory.js";
 import { looksLikePolicy, normalizePolicy, type Policy } from "./policy.js";
 
 /** Marks text kmslint substituted for a value it could not evaluate, e.g. `«!Ref TrustedAccount»`. */
@@ -99,12 +100,7 @@ class ObjectPolicyDocument implements PolicyDocument {
   }
 
   isUnresolved(path: Path): boolean {
-    let node: unknown = this.value;
-    for (const segment of path) {
-      if (node === null || typeof node !== "object") return false;
-      node = (node as Record<string | number, unknown>)[segment];
-    }
-    return containsUnresolved(node);
+    return containsUnresolved(valueAt(this.value, path));
   }
 
   /** Characters are looked for in the policy's strings (keys and values); each is reported at its string. */
@@ -146,6 +142,25 @@ export interface StringPolicyOptions {
   whole: Range;
   anchor: Range;
   sizeBasis: string;
+  /**
+   * `text` (the default): the size is the string's, as sent. `compact`: the tool that deploys it sends the
+   * policy re-serialized as compact JSON (the AWS provider for Terraform normalizes policy JSON with Go's
+   * encoder), so the size is that of the compact form, with Go's escapes of `&`, `<`, `>`, U+2028 and U+2029.
+   */
+  measure?: "text" | "compact";
+}
+
+/** Offsets [start, end) of every «…» stand-in in a text. */
+function placeholderSpans(text: string): [number, number][] {
+  const spans: [number, number][] = [];
+  let start = text.indexOf(UNRESOLVED_OPEN);
+  while (start !== -1) {
+    const end = text.indexOf(UNRESOLVED_CLOSE, start);
+    if (end === -1) break;
+    spans.push([start, end + 1]);
+    start = text.indexOf(UNRESOLVED_OPEN, end);
+  }
+  return spans;
 }
 
 /**
@@ -156,13 +171,16 @@ export function stringPolicyDocument(options: StringPolicyOptions): PolicyDocume
   const inner = createDocument(options.text, options.filePath);
   const map = (range: Range): Range => ({ start: options.toOuter(range.start.offset), end: options.toOuter(range.end.offset) });
   const problem = inner.problem ? { ...inner.problem, range: map(inner.problem.range) } : undefined;
+  const spans = options.text.includes(UNRESOLVED_OPEN) ? placeholderSpans(options.text) : [];
+  const inPlaceholder = (offset: number) => spans.some(([start, end]) => offset >= start && offset < end);
+  const rawBytes = options.measure === "compact" && !inner.problem ? compactBytes(inner.value) ?? inner.rawBytes : inner.rawBytes;
   return {
     filePath: options.filePath,
     problem,
     value: inner.value,
     policy: inner.policy,
     depth: inner.depth,
-    rawBytes: inner.rawBytes,
+    rawBytes,
     hadBom: inner.hadBom,
     sizeBasis: options.sizeBasis,
     minifiedBytes: () => inner.minifiedBytes(),
@@ -170,7 +188,13 @@ export function stringPolicyDocument(options: StringPolicyOptions): PolicyDocume
     whole: () => options.whole,
     anchor: () => options.anchor,
     duplicateKeys: () => inner.duplicateKeys().map((d) => ({ ...d, first: map(d.first), duplicate: map(d.duplicate) })),
-    charactersMatching: (disallowed) => inner.charactersMatching(disallowed).map((c) => ({ ...c, range: map(c.range) })),
+    // kmslint's own «…» stand-ins are not the user's characters.
+    charactersMatching: (disallowed) =>
+      inner
+        .charactersMatching(disallowed)
+        .filter((c) => !inPlaceholder(c.range.start.offset))
+        .map((c) => ({ ...c, range: map(c.range) })),
+    isUnresolved: (path) => spans.length > 0 && containsUnresolved(valueAt(inner.value, path)),
   };
 }
 
@@ -214,4 +238,24 @@ function depthOf(value: unknown): number {
     else if (node !== null && typeof node === "object") for (const item of Object.values(node)) stack.push([item, depth + 1]);
   }
   return max;
+}
+
+/**
+ * UTF-8 bytes of a value as Go's `encoding/json` writes it compact: JSON.stringify's text, where Go also
+ * escapes `&`, `<` and `>` (1 byte each, 6 as `\u0026`) and U+2028, U+2029 (3 bytes each, 6 escaped).
+ */
+function compactBytes(value: unknown): number | undefined {
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
+  let extra = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x26 || c === 0x3c || c === 0x3e) extra += 5;
+    else if (c === 0x2028 || c === 0x2029) extra += 3;
+  }
+  return Buffer.byteLength(text, "utf8") + extra;
 }

@@ -12,7 +12,7 @@ import type * as YamlModule from "yaml";
 import type { CollectionTag, Document, Scalar, ScalarTag } from "yaml";
 import type { Inventory, SourceContext, SourceProblem } from "../model/inventory.js";
 import { isTemplateTree, templateInventory } from "./cloudformation.js";
-import { markDuplicates, type ScalarStyle, type TemplateMap, type TemplateNode, type TemplateTree } from "./template-tree.js";
+import { MAX_TEMPLATE_DEPTH, markDuplicates, type ScalarStyle, type TemplateMap, type TemplateNode, type TemplateTree } from "./template-tree.js";
 
 let yaml: typeof YamlModule | undefined;
 
@@ -113,7 +113,9 @@ export function parseYamlTemplate(text: string, filePath: string): TemplateTree 
     const error = document.errors[0];
     if (!error) continue;
     const [start, end] = error.pos;
-    const message = error.message.split("\n")[0]!.replace(/:$/, "");
+    let message = error.message.split("\n")[0]!.replace(/:$/, "");
+    // The parser recurses too: a deep enough document overflows its stack, which it reports as an error.
+    if (message.startsWith("Maximum call stack size exceeded")) message = "The template is nested too deeply here to be read";
     tree.problems.push({ ruleId: "invalid-json", message, range: { start: positionOf(start), end: positionOf(Math.max(start, end)) } });
     return tree;
   }
@@ -128,7 +130,10 @@ export function parseYamlTemplate(text: string, filePath: string): TemplateTree 
       range: { start: positionOf(at), end: positionOf(at + 3) },
     });
   }
-  tree.root = new YamlConverter(text, document, tree).convert(document.contents, 0);
+  const converter = new YamlConverter(text, document, tree);
+  const root = converter.convert(document.contents, 0);
+  // Nested too deeply: the problem says where, and the template is not read.
+  if (!converter.tooDeep) tree.root = root;
   return tree;
 }
 
@@ -140,6 +145,10 @@ class YamlConverter {
   private readonly sizes = new Map<TemplateNode, number>();
   private aliasNodes = 0;
   private aliasBudgetReported = false;
+  /** Maps and lists being converted, one inside the other. */
+  private depth = 0;
+  /** Set when the nesting passed MAX_TEMPLATE_DEPTH (reported once). */
+  tooDeep = false;
 
   constructor(
     private readonly text: string,
@@ -158,9 +167,34 @@ class YamlConverter {
       this.inProgress.add(node);
     }
     let converted: TemplateNode;
-    if (parser().isScalar(node)) {
+    const collection = parser().isMap(node) || parser().isSeq(node);
+    if (collection && this.depth >= MAX_TEMPLATE_DEPTH) {
+      const start = (node as { range?: [number, number, number] | null }).range?.[0] ?? at;
+      if (!this.tooDeep) this.problem(`The template is nested more than ${MAX_TEMPLATE_DEPTH} levels deep here; kmslint does not read it`, start, start + 1);
+      this.tooDeep = true;
+      converted = { kind: "scalar", value: null, style: "plain", start, end: start };
+    } else if (collection) {
+      this.depth++;
+      try {
+        converted = this.collection(node, at);
+      } finally {
+        this.depth--;
+      }
+    } else if (parser().isScalar(node)) {
       converted = this.scalar(node);
-    } else if (parser().isMap(node)) {
+    } else {
+      converted = { kind: "scalar", value: null, style: "plain", start: at, end: at };
+    }
+    if (anchored) {
+      this.inProgress.delete(node);
+      this.anchored.set(node, converted);
+    }
+    return converted;
+  }
+
+  private collection(node: unknown, at: number): TemplateNode {
+    let converted: TemplateNode;
+    if (parser().isMap(node)) {
       const map: TemplateMap = { kind: "map", entries: [], start: node.range?.[0] ?? at, end: node.range?.[1] ?? at };
       for (const pair of node.items) {
         if (!parser().isPair(pair)) continue;
@@ -196,10 +230,6 @@ class YamlConverter {
       converted = this.tagged(node.tag, { kind: "seq", items, start, end });
     } else {
       converted = { kind: "scalar", value: null, style: "plain", start: at, end: at };
-    }
-    if (anchored) {
-      this.inProgress.delete(node);
-      this.anchored.set(node, converted);
     }
     return converted;
   }

@@ -54,6 +54,9 @@ const STRING_SIZE_BASIS = "as written in the template's JSON string";
 /** The Region is not known before deployment, but no verdict depends on it: it is written, never listed as unresolved. */
 const REGION = UNKNOWN_REGION;
 
+/** Properties that could not be evaluated (already listed as unresolved). */
+const UNREADABLE: unique symbol = Symbol("unreadable properties");
+
 /** `Ref: AWS::NoValue`: the property or list element is removed. */
 const NO_VALUE: unique symbol = Symbol("AWS::NoValue");
 
@@ -135,6 +138,7 @@ interface SubSegment {
   literal: boolean;
 }
 
+const FOR_EACH = "Fn::ForEach::";
 const PSEUDO_UNKNOWN = new Set(["AWS::StackName", "AWS::StackId", "AWS::NotificationARNs"]);
 const KEY_TYPES = new Set(["AWS::KMS::Key", "AWS::KMS::ReplicaKey"]);
 const LIST_PARAMETER = /^(List<.*>|CommaDelimitedList|AWS::SSM::Parameter::Value<(List<.*>|CommaDelimitedList)>)$/;
@@ -159,6 +163,9 @@ class TemplateReader {
   private readonly parameterValues = new Map<string, Outcome>();
   private readonly bucketNames = new Map<string, string>();
   private readonly namesInProgress = new Set<string>();
+  /** A resource's property as text (`propertyText`), by resource and property. */
+  private resourcesByOffset: TemplateEntry[] | undefined;
+  private readonly propertyTexts = new Map<string, string | undefined>();
   /** Maps whose duplicate keys a policy's document reports (the others become problems). */
   private readonly claimedDuplicates = new Set<TemplateMap>();
   private readonly warnedNumbers = new Set<TemplateScalar>();
@@ -206,7 +213,10 @@ class TemplateReader {
     } else if (resourcesEntry.value.kind !== "map") {
       this.problem("Resources must be a map of logical ids to resources", nodeRange(this.tree, resourcesEntry.value));
     } else {
-      for (const entry of resourcesEntry.value.entries) this.resources.set(entry.key, entry);
+      for (const entry of resourcesEntry.value.entries) {
+        if (entry.key.startsWith(FOR_EACH)) for (const generated of this.forEach(entry, new Map(), 0)) this.resources.set(generated.key, generated);
+        else this.resources.set(entry.key, entry);
+      }
       this.inventory.resourceCount = this.resources.size;
       this.readResources();
     }
@@ -217,6 +227,47 @@ class TemplateReader {
     this.inventory.unresolved.sort(byPosition);
     this.inventory.problems.sort(byPosition);
     return this.inventory;
+  }
+
+  /**
+   * The resources an `Fn::ForEach::Name: [Identifier, Collection, {OutputKey: Resource}]` entry generates
+   * (AWS::LanguageExtensions): one per element of the collection, with `${Identifier}` and `&{Identifier}`
+   * replaced in keys and values and `Ref: Identifier` read as the element. A collection that cannot be
+   * evaluated is listed as unresolved, and generates nothing.
+   */
+  private forEach(entry: TemplateEntry, bindings: Map<string, string>, depth: number): TemplateEntry[] {
+    const loop = entry.value;
+    const shape = `${entry.key} must be a list of an identifier, a collection and a map of resources`;
+    if (loop.kind !== "seq" || loop.items.length !== 3) {
+      this.problem(shape, nodeRange(this.tree, loop), entry.key);
+      return [];
+    }
+    const [identifierNode, collectionNode, output] = loop.items as [TemplateNode, TemplateNode, TemplateNode];
+    if (identifierNode.kind !== "scalar" || typeof identifierNode.value !== "string" || output.kind !== "map" || depth > 5) {
+      this.problem(shape, nodeRange(this.tree, loop), entry.key);
+      return [];
+    }
+    const identifier = identifierNode.value;
+    const collection = substitute(collectionNode, bindings);
+    const site = this.site(entry.key, `the resources ${entry.key} generates are not checked`);
+    const value = collection.kind === "seq" ? collection.items.map((item) => (item.kind === "scalar" ? scalarText(item) : this.resolve(item, site))) : this.resolve(collection, site);
+    if (site.hits.length > 0) return [];
+    if (!Array.isArray(value) || !value.every((item) => typeof item === "string" && !containsUnresolved(item))) {
+      this.unresolved(collection, site, "the collection of Fn::ForEach must be a list of strings");
+      return [];
+    }
+    const generated: TemplateEntry[] = [];
+    for (const element of value as string[]) {
+      const inner = new Map(bindings).set(identifier, element);
+      for (const resource of output.entries) {
+        if (resource.key.startsWith(FOR_EACH)) {
+          generated.push(...this.forEach({ ...resource, value: substitute(resource.value, inner) }, inner, depth + 1));
+          continue;
+        }
+        generated.push({ key: replaceIdentifiers(resource.key, inner), keyStart: resource.keyStart, keyEnd: resource.keyEnd, value: substitute(resource.value, inner) });
+      }
+    }
+    return generated;
   }
 
   private section(root: TemplateMap, name: string): TemplateMap | undefined {
@@ -249,8 +300,11 @@ class TemplateReader {
       const type = typeEntry.value.value;
       if (!KEY_TYPES.has(type) && type !== "AWS::KMS::Alias" && type !== "AWS::S3::Bucket" && type !== "AWS::S3::BucketPolicy") continue;
       if (!this.active(resource)) continue;
+      const properties = this.properties(entry, resource);
+      // Properties that cannot be evaluated: the resource is listed as unresolved, and no setting is guessed.
+      if (properties === UNREADABLE) continue;
       const list = byType.get(type) ?? [];
-      list.push({ entry, properties: this.properties(entry, resource) });
+      list.push({ entry, properties });
       byType.set(type, list);
     }
     // Keys first, then what refers to them: aliases, buckets (encrypted with keys or aliases), bucket policies.
@@ -267,12 +321,19 @@ class TemplateReader {
     return this.condition(condition.value) !== false;
   }
 
-  private properties(entry: TemplateEntry, resource: TemplateMap): TemplateMap | undefined {
+  private properties(entry: TemplateEntry, resource: TemplateMap): TemplateMap | undefined | typeof UNREADABLE {
     const properties = entryOf(resource, "Properties");
     if (!properties) return undefined;
     const node = this.chosen(properties.value);
     if (node.kind === "map" && !intrinsicName(node)) return node;
     if (node.kind === "scalar" && node.value === null) return undefined;
+    if (intrinsicName(node) !== undefined) {
+      // An Fn::If whose condition cannot be evaluated (or another intrinsic): listed once, at the intrinsic.
+      const site = this.site(entry.key, `the properties of ${entry.key} are not checked`);
+      const value = this.resolve(node, site);
+      if (value === NO_VALUE) return undefined;
+      if (site.hits.length > 0) return UNREADABLE;
+    }
     this.problem(`The Properties of resource ${entry.key} must be a map`, nodeRange(this.tree, node), entry.key);
     return undefined;
   }
@@ -461,11 +522,21 @@ class TemplateReader {
     const value = this.resolve(entry.value, site);
     if (value === NO_VALUE) return undefined;
     const label = kind === "key-policy" ? "key policy" : "bucket policy";
-    for (const hit of site.hits) hit.unresolved.consequence ??= policyConsequence(hit.path, value, label);
+    // In a policy written as a string, the rules still check the rest of it: only the value is not checked.
+    const inString = typeof value === "string" && !isWhollyUnresolved(value);
+    for (const hit of site.hits) {
+      hit.unresolved.consequence ??= inString ? `the value ${hit.unresolved.expression} in the ${label} is not checked` : policyConsequence(hit.path, value, label);
+    }
     const written = this.written(entry.value);
     const whole = nodeRange(this.tree, written);
     const anchor = keyRange(this.tree, entry);
     const policy: InventoryPolicy = { kind, resource, document: undefined };
+    if (!isObject(value) && !(typeof value === "string" && (isWhollyUnresolved(value) || /^\s*[{[]/.test(value)))) {
+      // Not a policy at all (null, a number, a list, text that is not JSON): the rest of the template is still read.
+      this.problem(`The ${entry.key} of ${id} is ${describe(value)}, not a policy: write a map with Version and Statement (or that map as a JSON string)`, whole, id);
+      this.inventory.policies.push(policy);
+      return policy;
+    }
     if (typeof value === "string") {
       if (isWhollyUnresolved(value)) {
         const unresolved = site.hits[0]?.unresolved;
@@ -915,6 +986,9 @@ class TemplateReader {
   /** A resource property resolved quietly, when it is a plain string (a role's name, an alias's name). */
   private propertyText(id: string, property: string): string | undefined {
     const guard = `${id}\u0000${property}`;
+    // Memoized: names refer to names (a role's name built from another's), and without it a chain of
+    // references that each use the next twice takes exponential time.
+    if (this.propertyTexts.has(guard)) return this.propertyTexts.get(guard);
     if (this.namesInProgress.has(guard)) return undefined;
     const resource = this.resources.get(id)?.value;
     const properties = resource?.kind === "map" ? entryOf(resource, "Properties")?.value : undefined;
@@ -923,7 +997,9 @@ class TemplateReader {
     this.namesInProgress.add(guard);
     try {
       const value = this.resolve(node, this.silentSite(id));
-      return typeof value === "string" && value !== "" && !containsUnresolved(value) ? value : undefined;
+      const text = typeof value === "string" && value !== "" && !containsUnresolved(value) ? value : undefined;
+      this.propertyTexts.set(guard, text);
+      return text;
     } finally {
       this.namesInProgress.delete(guard);
     }
@@ -999,20 +1075,35 @@ class TemplateReader {
 
   private join(node: TemplateMap, argument: TemplateNode, site: Site): unknown {
     if (argument.kind !== "seq" || argument.items.length !== 2) return this.unresolved(node, site, "Fn::Join takes a delimiter and a list");
-    const delimiter = this.resolve(argument.items[0]!, site);
-    const list = this.resolve(argument.items[1]!, site);
-    if (isWhollyUnresolved(list)) return list;
-    if (!Array.isArray(list) || typeof delimiter !== "string") return this.unresolved(node, site, "Fn::Join takes a delimiter and a list");
-    return list.map(textOf).join(delimiter);
+    const delimiter = this.operand(node, argument.items[0]!, site);
+    if (delimiter.unresolved !== undefined) return delimiter.unresolved;
+    // A list written out keeps each element's own unresolved value (and its position); a list an intrinsic
+    // produces is one operand.
+    const listNode = argument.items[1]!;
+    let list: unknown;
+    if (listNode.kind === "seq") list = this.resolve(listNode, site);
+    else {
+      const operand = this.operand(node, listNode, site);
+      if (operand.unresolved !== undefined) return operand.unresolved;
+      list = operand.value;
+    }
+    if (!Array.isArray(list) || typeof delimiter.value !== "string") return this.unresolved(node, site, "Fn::Join takes a delimiter and a list");
+    return list.map(textOf).join(delimiter.value);
   }
 
   private select(node: TemplateMap, argument: TemplateNode, site: Site): unknown {
     if (argument.kind !== "seq" || argument.items.length !== 2) return this.unresolved(node, site, "Fn::Select takes an index and a list");
-    const index = this.resolve(argument.items[0]!, site);
-    const list = this.resolve(argument.items[1]!, site);
-    if (isWhollyUnresolved(list)) return list;
-    if (isWhollyUnresolved(index)) return index;
-    const position = typeof index === "number" ? index : typeof index === "string" && /^\d+$/.test(index) ? Number(index) : NaN;
+    const index = this.operand(node, argument.items[0]!, site);
+    if (index.unresolved !== undefined) return index.unresolved;
+    const listNode = argument.items[1]!;
+    let list: unknown;
+    if (listNode.kind === "seq") list = this.resolve(listNode, site);
+    else {
+      const operand = this.operand(node, listNode, site);
+      if (operand.unresolved !== undefined) return operand.unresolved;
+      list = operand.value;
+    }
+    const position = toIndex(index.value);
     if (!Array.isArray(list) || !Number.isInteger(position)) return this.unresolved(node, site, "Fn::Select takes an index and a list");
     if (position < 0 || position >= list.length) return this.unresolved(node, site, `the index ${position} is outside the list of ${list.length}`);
     return list[position];
@@ -1020,10 +1111,30 @@ class TemplateReader {
 
   private split(node: TemplateMap, argument: TemplateNode, site: Site): unknown {
     if (argument.kind !== "seq" || argument.items.length !== 2) return this.unresolved(node, site, "Fn::Split takes a delimiter and a string");
-    const delimiter = this.resolve(argument.items[0]!, site);
-    const source = this.resolve(argument.items[1]!, site);
-    if (typeof delimiter !== "string" || delimiter === "" || typeof source !== "string") return this.unresolved(node, site, "Fn::Split takes a delimiter and a string");
-    return source.split(delimiter);
+    const delimiter = this.operand(node, argument.items[0]!, site);
+    if (delimiter.unresolved !== undefined) return delimiter.unresolved;
+    const source = this.operand(node, argument.items[1]!, site);
+    if (source.unresolved !== undefined) return source.unresolved;
+    if (typeof delimiter.value !== "string" || delimiter.value === "" || typeof source.value !== "string") return this.unresolved(node, site, "Fn::Split takes a delimiter and a string");
+    return splitOutsidePlaceholders(source.value, delimiter.value);
+  }
+
+  /**
+   * An argument of Fn::Split, Fn::Select or Fn::Join, resolved quietly. When it holds a value that cannot be
+   * evaluated, the whole call is one unresolved value (`unresolved`, its «…» stand-in), with the reasons of
+   * what is inside: cutting a stand-in into pieces would make up values.
+   */
+  private operand(node: TemplateMap, argument: TemplateNode, site: Site): { value: unknown; unresolved?: string } {
+    const quiet = this.silentSite(site.resource);
+    const value = this.resolve(argument, quiet);
+    if (!holdsUnresolvedValue(value)) return { value };
+    const reason = quiet.reasons.length > 0 ? quiet.reasons.join("; ") : `${shortForm(argument)} cannot be evaluated`;
+    if (site.silent) {
+      // Inside another quiet resolution: pass the inner reasons on as they are.
+      site.reasons.push(...(quiet.reasons.length > 0 ? quiet.reasons : [`${shortForm(node)}: ${reason}`]));
+      return { value, unresolved: unresolvedText(shortForm(node)) };
+    }
+    return { value, unresolved: this.unresolved(node, site, reason) };
   }
 
   private findInMap(node: TemplateMap, argument: TemplateNode, site: Site): unknown {
@@ -1153,10 +1264,21 @@ class TemplateReader {
 
   /** The logical id of the resource whose text holds an offset. */
   private resourceAt(offset: number): string | undefined {
-    for (const entry of this.resources.values()) {
-      if (offset >= entry.keyStart && offset < entry.value.end) return entry.key;
+    // Resources sorted by where they start, found by binary search (one lookup per duplicate key or number).
+    const sorted = (this.resourcesByOffset ??= [...this.resources.values()].sort((a, b) => a.keyStart - b.keyStart));
+    let low = 0;
+    let high = sorted.length - 1;
+    let found = -1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (sorted[mid]!.keyStart <= offset) {
+        found = mid;
+        low = mid + 1;
+      } else high = mid - 1;
     }
-    return undefined;
+    // Resources do not overlap, except those one Fn::ForEach generates (which share its text): any of them will do.
+    const entry = found === -1 ? undefined : sorted[found]!;
+    return entry && offset < entry.value.end ? entry.key : undefined;
   }
 
   private problem(message: string, range: Range, resource?: string): void {
@@ -1172,6 +1294,46 @@ function assign<K extends keyof InventoryKey>(key: InventoryKey, name: K, value:
   if (value !== undefined) key[name] = value;
 }
 
+/** `${Identifier}` and `&{Identifier}` (the value without non-alphanumeric characters) of Fn::ForEach. */
+function replaceIdentifiers(text: string, bindings: Map<string, string>): string {
+  if (!text.includes("{")) return text;
+  return text.replace(/([$&])\{([^}]*)\}/g, (whole, sign: string, name: string) => {
+    const value = bindings.get(name);
+    if (value === undefined) return whole;
+    return sign === "&" ? value.replace(/[^A-Za-z0-9]/g, "") : value;
+  });
+}
+
+/** A template subtree with Fn::ForEach's identifiers replaced (unchanged nodes are shared, not copied). */
+function substitute(node: TemplateNode, bindings: Map<string, string>): TemplateNode {
+  if (bindings.size === 0) return node;
+  if (node.kind === "scalar") {
+    if (typeof node.value !== "string") return node;
+    const value = replaceIdentifiers(node.value, bindings);
+    return value === node.value ? node : { ...node, value };
+  }
+  if (node.kind === "seq") {
+    const items = node.items.map((item) => substitute(item, bindings));
+    return items.every((item, i) => item === node.items[i]) ? node : { ...node, items };
+  }
+  const argument = intrinsicName(node) === "Ref" ? intrinsicArgument(node) : undefined;
+  if (argument?.kind === "scalar" && typeof argument.value === "string" && bindings.has(argument.value)) {
+    return { kind: "scalar", value: bindings.get(argument.value)!, style: "plain", start: node.start, end: node.end };
+  }
+  let changed = false;
+  const entries = node.entries.map((entry) => {
+    const key = replaceIdentifiers(entry.key, bindings);
+    const value = substitute(entry.value, bindings);
+    if (key === entry.key && value === entry.value) return entry;
+    changed = true;
+    return { ...entry, key, value };
+  });
+  if (!changed) return node;
+  const copy: TemplateMap = { kind: "map", entries, start: node.start, end: node.end };
+  if (node.tag !== undefined) copy.tag = node.tag;
+  return copy;
+}
+
 function startsWith(path: Path, prefix: Path): boolean {
   if (path.length < prefix.length) return false;
   for (let i = 0; i < prefix.length; i++) if (path[i] !== prefix[i]) return false;
@@ -1181,6 +1343,42 @@ function startsWith(path: Path, prefix: Path): boolean {
 /** A value that is only a «…» stand-in (the Region's aside). */
 function isWhollyUnresolved(value: unknown): value is string {
   return typeof value === "string" && value.startsWith(UNRESOLVED_OPEN) && value.indexOf(UNRESOLVED_CLOSE) === value.length - 1 && containsUnresolved(value);
+}
+
+/** Whether a value holds a «…» stand-in for a value that could not be evaluated (not the Region's). */
+function holdsUnresolvedValue(value: unknown): boolean {
+  if (typeof value === "string") return containsUnresolved(value);
+  if (Array.isArray(value)) return value.some(holdsUnresolvedValue);
+  if (isObject(value)) return Object.values(value).some(holdsUnresolvedValue);
+  return false;
+}
+
+function toIndex(value: unknown): number {
+  return typeof value === "number" ? value : typeof value === "string" && /^\d+$/.test(value) ? Number(value) : NaN;
+}
+
+/** Fn::Split that never cuts a «…» stand-in (the Region's) in two. */
+function splitOutsidePlaceholders(source: string, delimiter: string): string[] {
+  if (!source.includes(UNRESOLVED_OPEN)) return source.split(delimiter);
+  const parts: string[] = [];
+  let from = 0;
+  let at = 0;
+  while (at <= source.length - delimiter.length) {
+    if (source.startsWith(UNRESOLVED_OPEN, at)) {
+      const close = source.indexOf(UNRESOLVED_CLOSE, at);
+      if (close !== -1) {
+        at = close + 1;
+        continue;
+      }
+    }
+    if (source.startsWith(delimiter, at)) {
+      parts.push(source.slice(from, at));
+      at += delimiter.length;
+      from = at;
+    } else at++;
+  }
+  parts.push(source.slice(from));
+  return parts;
 }
 
 /** Whether a value holds any «…» stand-in, the Region's included (a comparison with it cannot be decided). */
@@ -1288,7 +1486,7 @@ function writeShort(node: TemplateNode, depth: number): string {
     const text = scalarText(node);
     const short = text.length > 60 ? `${text.slice(0, 59)}…` : text;
     // Quoted as YAML would need it, so that `!Join ["", …]` does not read as `!Join [, …]`.
-    return typeof node.value === "string" && (text === "" || /^[\s!&*|>'"%@`#[\]{},-]|[,[\]{}]|: | #|\s$/.test(text)) ? JSON.stringify(short) : short;
+    return typeof node.value === "string" && (text === "" || /^[\s!&*|>'"%@`#[\]{},-]|[,[\]{}]|: | #|:$|\s$/.test(text)) ? JSON.stringify(short) : short;
   }
   if (depth > 3) return "…";
   if (node.kind === "seq") return `[${node.items.map((item) => writeShort(item, depth + 1)).join(", ")}]`;

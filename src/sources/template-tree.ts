@@ -87,6 +87,12 @@ export function keyRange(tree: TemplateTree, entry: TemplateEntry): Range {
   return rangeOf(tree, entry.keyStart, entry.keyEnd);
 }
 
+/**
+ * Templates nest a few levels deep; past this many levels of maps and lists a template is not read (the
+ * readers and the rules recurse, and a deep enough document would overflow the stack).
+ */
+export const MAX_TEMPLATE_DEPTH = 200;
+
 /** Maps with more entries than this get an index on first lookup (Resources, Parameters, Mappings). */
 const INDEXED_MAP_SIZE = 12;
 const mapIndexes = new WeakMap<TemplateMap, Map<string, TemplateEntry>>();

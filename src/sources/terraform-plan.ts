@@ -56,7 +56,16 @@ const READ_TYPES = new Set([
   "aws_s3_bucket_server_side_encryption_configuration",
 ]);
 
-const SIZE_BASIS = "as Terraform sends it (the policy string)";
+/**
+ * The AWS provider normalizes policy JSON (structure.NormalizeJsonString, compact) before CreateKey and
+ * PutKeyPolicy, so an indented policy string (a data.aws_iam_policy_document's json) is sent compact.
+ */
+/** Nested blocks kmslint reads (the rest of the paths it reads are attributes). */
+const BLOCK_NAMES = new Set(["rule", "apply_server_side_encryption_by_default", "server_side_encryption_configuration"]);
+/** The block a resource type requires: missing from the configuration, it is a `dynamic` block. */
+const REQUIRED_BLOCK = new Map([["aws_s3_bucket_server_side_encryption_configuration", "rule"]]);
+
+const SIZE_BASIS = "as the AWS provider sends it (compact JSON)";
 const KNOWN_AFTER_APPLY = "known only after apply";
 /** References that only pick an instance or a path; they say nothing about where a value comes from. */
 const INSTANCE_REFERENCE = /^(count|each|path|terraform|self)\b/;
@@ -147,7 +156,25 @@ interface ReferenceTarget {
   resource: PlanResource | undefined;
   /** The reference as written, e.g. `aws_kms_key.data.arn`. */
   expression: string;
+  /** The instance's address (`module.lake.data.aws_kms_alias.s3`), for data sources read into prior_state. */
+  address: string;
+  /** The resource's block in the configuration of the module the reference leads to. */
+  config: JsonObject | undefined;
 }
+
+/** The key reference an attribute's references make, and what it leads to. */
+interface ReferencedKey {
+  form: KeyReferenceForm;
+  /** The customer managed key of this inventory, when the reference leads to one. */
+  key: InventoryKey | undefined;
+  /** The reference reads the AWS managed key aws/s3 (a data source of alias/aws/s3, or of a key whose key_manager is AWS). */
+  awsManaged: boolean;
+  /** The reference leads to a data source kmslint cannot evaluate: the data source's address. */
+  unevaluated?: string;
+}
+
+/** The data sources that read a KMS key or alias (`data.aws_kms_alias.s3.target_key_arn`). */
+const KEY_DATA_TYPES = new Set(["aws_kms_alias", "aws_kms_key"]);
 
 /** A value in planned_values: known, known only after apply, or not set. */
 type Setting = { state: "known"; value: unknown } | { state: "unknown" } | { state: "absent" };
@@ -187,6 +214,8 @@ class PlanReader {
   private readonly aliasByName = new Map<string, InventoryAlias>();
   private readonly aliasByArn = new Map<string, InventoryAlias>();
   private readonly resourceOfAlias = new Map<InventoryAlias, PlanResource>();
+  /** Values of the data sources reading KMS keys and aliases that prior_state holds, by instance address. */
+  private readonly priorData = new Map<string, JsonObject>();
   private readonly value: unknown;
 
   constructor(
@@ -226,6 +255,7 @@ class PlanReader {
     }
     this.indexChanges(root);
     this.indexConfiguration(root);
+    this.indexPriorData(root);
     this.collect(rootModule, [valuesKey, "root_module"]);
     this.readOwner(root);
 
@@ -236,8 +266,8 @@ class PlanReader {
     for (const resource of byType("aws_kms_alias")) this.readAlias(resource);
 
     const keyPolicies = new Map<InventoryKey, InventoryPolicy[]>();
-    for (const resource of byType("aws_kms_key_policy")) this.readKeyPolicyResource(resource, keyPolicies);
-    for (const resource of keyResources) this.settleKeyPolicy(resource, keyPolicies);
+    const unlinked = byType("aws_kms_key_policy").filter((resource) => this.readKeyPolicyResource(resource, keyPolicies));
+    for (const resource of keyResources) this.settleKeyPolicy(resource, keyPolicies, unlinked);
 
     const bucketPolicies = new Map<InventoryBucket, InventoryPolicy[]>();
     for (const resource of byType("aws_s3_bucket_policy")) this.readBucketPolicyResource(resource, bucketPolicies);
@@ -260,6 +290,24 @@ class PlanReader {
       if (!isObject(entry) || typeof entry["address"] !== "string" || entry["deposed"] !== undefined) continue;
       const change = entry["change"];
       if (isObject(change)) this.changes.set(entry["address"], change);
+    }
+  }
+
+  /** Data sources read while planning are in prior_state (planned_values holds those read during apply). */
+  private indexPriorData(root: JsonObject): void {
+    const stack: unknown[] = [own(own(root["prior_state"], "values"), "root_module")];
+    while (stack.length > 0) {
+      const module = stack.pop();
+      const resources = own(module, "resources");
+      if (Array.isArray(resources)) {
+        for (const entry of resources) {
+          if (!isObject(entry) || entry["mode"] !== "data" || typeof entry["type"] !== "string" || !KEY_DATA_TYPES.has(entry["type"])) continue;
+          const values = entry["values"];
+          if (typeof entry["address"] === "string" && isObject(values)) this.priorData.set(entry["address"], values);
+        }
+      }
+      const children = own(module, "child_modules");
+      if (Array.isArray(children)) for (const child of children) stack.push(child);
     }
   }
 
@@ -362,7 +410,7 @@ class PlanReader {
     }
     const resourceMode = mode as "managed" | "data";
     const resourceType = type as string;
-    const read = resourceMode === "managed" ? READ_TYPES.has(resourceType) : resourceType === "aws_caller_identity";
+    const read = resourceMode === "managed" ? READ_TYPES.has(resourceType) : resourceType === "aws_caller_identity" || KEY_DATA_TYPES.has(resourceType);
     if (!read) return false;
     const values = entry["values"];
     if (!isObject(values)) {
@@ -458,7 +506,10 @@ class PlanReader {
       const rotation = this.fact<boolean>(resource, ["enable_key_rotation"], "boolean", `whether ${a} rotates its key material is not checked`);
       if (rotation) key.rotationEnabled = rotation;
       const period = this.fact<number>(resource, ["rotation_period_in_days"], "number", `the rotation period of ${a} is not checked`);
-      if (period) key.rotationPeriodDays = period;
+      // The provider stores 0 for a key that does not rotate (GetKeyRotationStatus gives no period): no period, not
+      // a period of 0 days. Only a key known to rotate keeps a 0 (which KMS would refuse).
+      const noPeriod = period?.known === true && period.value === 0 && knownValue(key.rotationEnabled) !== true;
+      if (period && !noPeriod) key.rotationPeriodDays = period;
       const store =
         this.fact<string>(resource, ["custom_key_store_id"], "string", `whether ${a} is in a custom key store is not known, so whether it can rotate is not checked`) ??
         this.fact<string>(resource, ["xks_key_id"], "string", `whether ${a} is in an external key store is not known, so whether it can rotate is not checked`);
@@ -487,26 +538,30 @@ class PlanReader {
     this.inventory.aliases.push(alias);
   }
 
-  private readKeyPolicyResource(resource: PlanResource, keyPolicies: Map<InventoryKey, InventoryPolicy[]>): void {
-    this.readPolicyResource(resource, "key-policy", this.keyLink(resource, ["key_id"]), keyPolicies, "key_id", "the key this policy is for is not known: the policy is checked on its own, not with the key's settings");
+  /** True when the key the policy is for is known only after apply and no reference leads to it: it may be any key. */
+  private readKeyPolicyResource(resource: PlanResource, keyPolicies: Map<InventoryKey, InventoryPolicy[]>): boolean {
+    return this.readPolicyResource(resource, "key-policy", this.keyLink(resource, ["key_id"]), keyPolicies, "key_id", "the key this policy is for is not known: the policy is checked on its own, not with the key's settings");
   }
 
   /** A policy in a resource of its own (`aws_kms_key_policy`, `aws_s3_bucket_policy`), linked to its key or bucket when the plan says which. */
-  private readPolicyResource<T>(resource: PlanResource, kind: PolicyKind, target: Link<T>, byTarget: Map<T, InventoryPolicy[]>, targetAttribute: string, unknownTarget: string): void {
+  private readPolicyResource<T>(resource: PlanResource, kind: PolicyKind, target: Link<T>, byTarget: Map<T, InventoryPolicy[]>, targetAttribute: string, unknownTarget: string): boolean {
     const attribute = this.policyAttribute(resource, kind, `the ${kind === "key-policy" ? "key" : "bucket"} policy in ${resource.address} is not checked`);
     if (attribute.state === "policy") {
       this.inventory.policies.push(attribute.policy);
       if (target.found) push(byTarget, target.found, attribute.policy);
     }
-    if (!target.found && target.unknown) this.unresolved(resource, [targetAttribute], unknownTarget);
+    const unlinked = !target.found && target.unknown;
+    if (unlinked) this.unresolved(resource, [targetAttribute], unknownTarget);
+    return unlinked;
   }
 
   /**
    * The key's policy: that of an `aws_kms_key_policy` for it, or its own `policy`. The key's own attribute is
    * left aside when a policy resource manages the policy and the configuration does not write the attribute:
-   * it then only mirrors what the policy resource sets. No policy at all means KMS's default key policy.
+   * it then only mirrors what the policy resource sets. No policy at all means KMS's default key policy, unless
+   * an aws_kms_key_policy whose key is not known may be for this key: then the key's policy is not known.
    */
-  private settleKeyPolicy(resource: PlanResource, keyPolicies: Map<InventoryKey, InventoryPolicy[]>): void {
+  private settleKeyPolicy(resource: PlanResource, keyPolicies: Map<InventoryKey, InventoryPolicy[]>, unlinked: readonly PlanResource[]): void {
     const key = this.keyOf.get(resource)!;
     const managed = keyPolicies.get(key);
     let inline: PolicyAttribute = { state: "none" };
@@ -516,7 +571,19 @@ class PlanReader {
     }
     const policy = managed?.at(-1) ?? (inline.state === "policy" ? inline.policy : undefined);
     if (policy) key.policy = policy;
-    else if (inline.state === "none") key.defaultPolicy = true;
+    else if (inline.state === "none" && unlinked.length === 0) key.defaultPolicy = true;
+    else if (inline.state === "none") {
+      // The unlinked policy resources may be anywhere in the plan (a module's key passed through a local), so any of them may be this key's.
+      const names = unlinked.map((r) => r.address);
+      const shown = names.length > 3 ? [...names.slice(0, 3), `${names.length - 3} more`] : names;
+      this.inventory.unresolved.push({
+        expression: `${resource.address}.policy`,
+        reason: `the key's policy may be set by ${joinWords(shown)}, whose key_id is ${KNOWN_AFTER_APPLY} and leads to no key of the plan`,
+        consequence: `the policy of ${resource.address} is not known, so it is not checked against the buckets it encrypts`,
+        resource: resource.address,
+        range: this.refOf(resource).anchor,
+      });
+    }
   }
 
   // ── Buckets ──────────────────────────────────────────────────────────────────────────────────────────
@@ -636,7 +703,10 @@ class PlanReader {
       encryption.keyReference = { known: true, value: reference, range: this.locate(resource, ["values", ...keyPath]) };
       encryption.keyReferenceForm = form;
       encryption.awsManagedKey = awsManagedKey;
-      const key = this.keyByReference(reference, form) ?? this.referencedKey(resource, keyPath)?.key;
+      const link = this.referencedKey(resource, keyPath);
+      // data.aws_kms_alias.s3.target_key_arn is read while planning: the literal is then a key ARN, and only the data source says it is aws/s3.
+      if (link?.awsManaged) encryption.awsManagedKey = true;
+      const key = this.keyByReference(reference, form) ?? link?.key;
       if (key) encryption.key = key;
       return encryption;
     }
@@ -644,9 +714,17 @@ class PlanReader {
       // The value is known only after apply, but the configuration says where it comes from (aws_kms_key.x.arn):
       // that is enough to know the form and the key.
       const link = this.referencedKey(resource, keyPath);
-      if (link && link.form !== "unknown") {
+      if (link && link.form !== "unknown" && link.unevaluated === undefined) {
         encryption.keyReferenceForm = link.form;
+        encryption.awsManagedKey = link.awsManaged;
         if (link.key) encryption.key = link.key;
+        return encryption;
+      }
+      if (link?.unevaluated !== undefined) {
+        // A data source read only during apply (or whose name is not written as a constant): not known to be aws/s3, nor not to be.
+        const unresolved = this.unresolved(resource, keyPath, `which key ${link.unevaluated} reads is not known, so whether ${a} is encrypted with the AWS managed key aws/s3 is not checked`);
+        encryption.keyReference = { known: false, unresolved, range: unresolved.range };
+        encryption.keyReferenceForm = link.form;
         return encryption;
       }
       // aws_kms_key.k[each.key]: Terraform does not print the attribute after a computed index, so the key is known but not how it is named.
@@ -723,7 +801,7 @@ class PlanReader {
    * The key reference an attribute's references make (`aws_kms_key.x.arn` → key ARN, `aws_kms_alias.a.name` →
    * alias name): its form, and the key of this inventory it leads to. Undefined unless exactly one key or alias is referenced.
    */
-  private referencedKey(resource: PlanResource, path: Path): { form: KeyReferenceForm; key: InventoryKey | undefined } | undefined {
+  private referencedKey(resource: PlanResource, path: Path): ReferencedKey | undefined {
     // Managed keys and aliases, and the data sources of the same names (data.aws_kms_key.x.arn).
     const candidates = this.targets(resource, path).filter((t) => KEY_TYPES.has(t.type) || t.type === "aws_kms_alias");
     const unique = distinctBy(candidates, (t) => `${t.mode}\u0000${t.type}\u0000${t.attribute ?? ""}\u0000${t.resource?.address ?? t.expression}`);
@@ -731,14 +809,53 @@ class PlanReader {
     const target = unique[0]!;
     const attribute = target.attribute;
     if (target.type === "aws_kms_alias") {
-      const alias = target.mode === "managed" && target.resource ? this.aliasOf.get(target.resource) : undefined;
       const form: KeyReferenceForm =
         attribute === "arn" ? "alias-arn" : attribute === "name" || attribute === "id" ? "alias-name" : attribute === "target_key_arn" ? "key-arn" : attribute === "target_key_id" ? "key-id" : "unknown";
-      return { form, key: alias?.key };
+      if (target.mode === "data") return { form, ...this.dataKey(target) };
+      const alias = target.resource ? this.aliasOf.get(target.resource) : undefined;
+      return { form, key: alias?.key, awsManaged: false };
     }
-    const key = target.mode === "managed" && target.resource ? this.keyOf.get(target.resource) : undefined;
+    if (target.mode === "data") {
+      // data.aws_kms_key.x.key_id is the key_id argument as written: a key id, key ARN, alias name or alias ARN.
+      const written = attribute === "key_id" ? this.dataString(target, "key_id") : undefined;
+      const form: KeyReferenceForm = attribute === "arn" ? "key-arn" : attribute === "id" ? "key-id" : attribute === "key_id" ? (written === undefined ? "unknown" : keyReferenceForm(written).form) : "unknown";
+      return { form, ...this.dataKey(target) };
+    }
+    const key = target.resource ? this.keyOf.get(target.resource) : undefined;
     const form: KeyReferenceForm = attribute === "arn" ? "key-arn" : attribute === "key_id" || attribute === "id" ? "key-id" : "unknown";
-    return { form, key };
+    return { form, key, awsManaged: false };
+  }
+
+  /** A string a data source reads or is given: its value (planned_values or prior_state), else the constant the configuration writes. */
+  private dataString(target: ReferenceTarget, attribute: string): string | undefined {
+    const value = own(target.resource?.values ?? this.priorData.get(target.address), attribute);
+    if (typeof value === "string" && value !== "") return value;
+    const constant = own(own(own(target.config, "expressions"), attribute), "constant_value");
+    return typeof constant === "string" && constant !== "" ? constant : undefined;
+  }
+
+  /**
+   * Which key a `data.aws_kms_alias` or `data.aws_kms_key` reads: the AWS managed key aws/s3 (by the alias name, or a
+   * key_manager of AWS), or a customer managed key (of this inventory when it is one). `unevaluated` when the plan does not say.
+   */
+  private dataKey(target: ReferenceTarget): Pick<ReferencedKey, "key" | "awsManaged" | "unevaluated"> {
+    const unevaluated = { key: undefined, awsManaged: false, unevaluated: target.address };
+    if (target.type === "aws_kms_alias") {
+      const name = this.dataString(target, "name");
+      if (name === undefined) return unevaluated;
+      if (name === "alias/aws/s3") return { key: undefined, awsManaged: true };
+      const targetArn = this.dataString(target, "target_key_arn");
+      return { key: this.aliasByName.get(name)?.key ?? (targetArn === undefined ? undefined : this.keyByLiteralValue(targetArn)), awsManaged: false };
+    }
+    const keyId = this.dataString(target, "key_id");
+    const manager = own(target.resource?.values ?? this.priorData.get(target.address), "key_manager");
+    if (manager === "AWS" || (keyId !== undefined && keyReferenceForm(keyId).awsManagedKey)) return { key: undefined, awsManaged: true };
+    if (keyId === undefined) return unevaluated;
+    const { form } = keyReferenceForm(keyId);
+    const key = form === "alias-name" || form === "alias-arn" ? this.keyByReference(keyId, form) : this.keyByLiteralValue(keyId);
+    // A customer managed alias (names under alias/aws/ are AWS's), a key of the plan, or a key the data source says is a customer's.
+    if (key || manager === "CUSTOMER" || ((form === "alias-name" || form === "alias-arn") && !/(^|:)alias\/aws\//.test(keyId))) return { key, awsManaged: false };
+    return unevaluated;
   }
 
   /** What an attribute's expression in the configuration references, followed through module outputs and variables. */
@@ -805,7 +922,8 @@ class PlanReader {
           else if (instances.length === 1) instance = instances[0];
           // aws_kms_key.k[count.index] / [each.key]: the reference names the resource only; the instance with the referrer's key is meant.
           else if (referrerIndex !== undefined) instance = instances.find((r) => r.index === referrerIndex);
-          found.push({ mode: data ? "data" : "managed", type, attribute, resource: instance, expression: reference });
+          const address = `${scope.prefix ? `${scope.prefix}.` : ""}${base}${key === undefined ? "" : `[${typeof key === "number" ? key : JSON.stringify(key)}]`}`;
+          found.push({ mode: data ? "data" : "managed", type, attribute, resource: instance, expression: reference, address, config: scope.config?.resources.get(base) });
         }
       }
     }
@@ -860,7 +978,22 @@ class PlanReader {
    */
   private written(resource: PlanResource, path: Path): boolean | undefined {
     if (!this.hasConfiguration || !resource.config) return undefined;
-    return expressionAt(resource.config, path) !== undefined;
+    let node: unknown = own(resource.config, "expressions");
+    for (let i = 0; i < path.length; i++) {
+      const segment = path[i]!;
+      const next = typeof segment === "number" ? (Array.isArray(node) ? (node[segment] ?? (node.length === 1 ? node[0] : undefined)) : undefined) : own(node, segment);
+      if (next === undefined || next === null) {
+        // Terraform leaves `dynamic` blocks out of `configuration` (it prints only the static body), so a block
+        // missing there may still be written. A block the resource requires (`rule`) always is, and one inside a
+        // block the configuration writes cannot be told from a dynamic one; a top-level optional block can also be
+        // one the provider computes (aws_s3_bucket's server_side_encryption_configuration), read as not written.
+        const block = typeof segment === "number" || typeof path[i + 1] === "number" || BLOCK_NAMES.has(String(segment));
+        if (i === 0) return REQUIRED_BLOCK.get(resource.type) === segment ? undefined : false;
+        return block ? undefined : false;
+      }
+      node = next;
+    }
+    return true;
   }
 
   private knownString(resource: PlanResource | undefined, path: Path): string | undefined {
@@ -913,7 +1046,7 @@ class PlanReader {
       offsets ??= jsonStringOffsetMap(this.text.slice(whole.start.offset, whole.end.offset), whole.start.offset);
       return this.locator.positionOf(offsets(offset));
     };
-    return stringPolicyDocument({ filePath: this.filePath, text: policy, toOuter, whole, anchor, sizeBasis: SIZE_BASIS });
+    return stringPolicyDocument({ filePath: this.filePath, text: policy, toOuter, whole, anchor, sizeBasis: SIZE_BASIS, measure: "compact" });
   }
 
   private refOf(resource: PlanResource): ResourceRef {

@@ -81,6 +81,11 @@ describe("kmslint lint on templates and plans", () => {
       "infra/key-as-json.json": JSON.stringify({ AWSTemplateFormatVersion: "2010-09-09", Resources: { K: { Type: "AWS::KMS::Key", Properties: { EnableKeyRotation: false } } } }, null, 2),
       "infra/docker-compose.yml": "services:\n  web:\n    image: nginx\n",
       "infra/.github/workflow.yaml": "on: push\njobs: {}\n",
+      "infra/chart/templates/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n  labels: {{- include \"x\" . | nindent 4 }}\n",
+      "infra/ci.yml": "jobs:\n  build: [unclosed\n",
+      "infra/email.template": "Hello {{name}},\nyour report is ready.\n",
+      "infra/nginx.conf.template": "server { listen ${PORT}; }\n",
+      "infra/logo.yaml": new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff]),
       "policies/key.json": CLEAN_KEY_POLICY,
       "plan.json": readFileSync(join(ROOT, "policies-examples", "terraform", "bad-plan-rotation-period.json")),
     });
@@ -97,7 +102,7 @@ describe("kmslint lint on templates and plans", () => {
     expect(r.code).toBe(1);
     // The pretty report counts the YAML that is not a template as skipped.
     const pretty = kmslint(["lint", "--account", "111122223333", "."], dir);
-    expect(pretty.stdout).toMatch(/5 files checked, 2 files skipped \(not a policy, template or plan\)/);
+    expect(pretty.stdout).toMatch(/5 files checked, 7 files skipped \(not a policy, template or plan\)/);
   });
 
   it("names the resource in the message, and a YAML file named on the command line that is not a template is a finding", () => {

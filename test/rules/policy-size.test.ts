@@ -91,13 +91,16 @@ describe("policy-size on policies inside templates and plans", () => {
     expect(findingsOf(builder, "policy-size").map((f) => [f.line, f.column, f.severity, f.messageId])).toEqual([[9, 5, "warning", "keyNear"]]);
   });
 
-  it("a Terraform policy string: measured as Terraform sends it, indentation included", () => {
-    const builder = new InventoryBuilder({ owner: OWNER, format: "terraform-plan" });
-    builder.key("aws_kms_key.data", 3, {}, { json: kms(36_000, 6), line: 10 });
-    const found = findingsOf(builder, "policy-size");
+  it("a Terraform policy string: measured compact, as the AWS provider sends it", () => {
+    const over = new InventoryBuilder({ owner: OWNER, format: "terraform-plan" });
+    over.key("aws_kms_key.data", 3, {}, { json: kms(34_000, 0), line: 10 });
+    const found = findingsOf(over, "policy-size");
     expect(found.map((f) => [f.line, f.column, f.messageId])).toEqual([[9, 5, "keyOver"]]);
-    expect(found[0]!.message).toContain("bytes as Terraform sends it (");
-    expect(found[0]!.message).toContain("Minified, it fits");
+    expect(found[0]!.message).toContain("bytes as the AWS provider sends it (compact JSON) (");
+    // Indentation is not sent: a 36 KB indented policy whose compact form fits is not over the limit.
+    const indented = new InventoryBuilder({ owner: OWNER, format: "terraform-plan" });
+    indented.key("aws_kms_key.data", 3, {}, { json: kms(36_000, 6), line: 10 });
+    expect(findingsOf(indented, "policy-size").map((f) => f.messageId)).not.toContain("keyOver");
   });
 
   it("a bucket policy in a template: the basis replaces \"as written\" in the bucket messages too", () => {

@@ -73,7 +73,7 @@ function expectedKeyPolicy(account: string) {
             "aws:PrincipalOrgID": "\u00ab!ImportValue shared-org-id\u00bb",
             "aws:SourceArn": "\u00ab${Queue.Arn}\u00bb",
             "aws:SourceAccount": "\u00ab!Base64 abc\u00bb",
-            "aws:SourceVpc": '\u00ab!GetAZs ""\u00bb',
+            "aws:SourceVpc": '\u00ab!Select [0, !GetAZs ""]\u00bb',
             "aws:SourceIp": "\u00ab!Cidr [10.0.0.0/16, 2, 8]\u00bb",
             "aws:UserAgent": "\u00ab${AWS::StackName}\u00bb-${Literal}",
             "kms:EncryptionContext:team": "\u00ab!Transform {…}\u00bb",
@@ -136,7 +136,7 @@ describe("short-form tags and intrinsics (intrinsics.yaml and its JSON twin)", (
       ["!ImportValue shared-org-id", 72, 37, 72, 63],
       ["${Queue.Arn}", 73, 38, 73, 50],
       ["!Base64 abc", 74, 36, 74, 47],
-      ['!GetAZs ""', 75, 44, 75, 54],
+      ['!Select [0, !GetAZs ""]', 75, 32, 75, 55],
       ["!Cidr [10.0.0.0/16, 2, 8]", 76, 31, 76, 56],
       ["${AWS::StackName}", 77, 38, 77, 55],
       ["!Transform {…}", 78, 45, 78, 108],
@@ -1038,5 +1038,280 @@ describe("odd templates never throw", () => {
     for (const text of ['{"AWSTemplateFormatVersion": "2010-09-09"}', '{"Resources": {"K": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Fn::If": ["C", 1]}}}}}', "[1, 2]", '"x"', "", "{"]) {
       expect(() => lintInventory(fromJson(text))).not.toThrow();
     }
+  });
+});
+
+describe("names that refer to names are resolved once each", () => {
+  it("a chain of 60 roles, each naming itself after the next one twice, resolves (it would take forever if each reference were resolved again)", () => {
+    const depth = 60;
+    const text = ["AWSTemplateFormatVersion: '2010-09-09'", "Resources:"];
+    for (let i = 0; i < depth; i++) {
+      text.push(`  R${i}:`, "    Type: AWS::IAM::Role", "    Properties:", `      RoleName: !Select [0, [!Ref R${i + 1}, !Ref R${i + 1}]]`, "      AssumeRolePolicyDocument: {}");
+    }
+    text.push(`  R${depth}:`, "    Type: AWS::IAM::Role", "    Properties:", "      RoleName: base", "      AssumeRolePolicyDocument: {}");
+    text.push("  K:", "    Type: AWS::KMS::Key", "    Properties:", "      EnableKeyRotation: true", "      KeyPolicy:", "        Version: '2012-10-17'", "        Statement:");
+    text.push("          - {Effect: Allow, Principal: {AWS: !GetAtt R0.Arn}, Action: 'kms:Decrypt', Resource: '*'}");
+    const inventory = fromYaml(lines(...text));
+    const principal = documentOf(inventory, "K").policy!.statements[0]!.principal;
+    expect(JSON.stringify(principal)).toContain(`arn:aws:iam::${STACK_ACCOUNT}:role/base`);
+    expect(inventory.unresolved).toEqual([]);
+  });
+});
+
+describe("templates nested too deeply", () => {
+  const statement = (open: string, close: string, n: number) => `${open.repeat(n)}${close.repeat(n)}`;
+
+  it("JSON: 2000 nested lists are an invalid-json problem where the nesting passes the limit, never a throw", () => {
+    const text = `{"AWSTemplateFormatVersion":"2010-09-09","Resources":{"K":{"Type":"AWS::KMS::Key","Properties":{"KeyPolicy":{"Version":"2012-10-17","Statement":${statement("[", "]", 2000)}}}}}}`;
+    const inventory = fromJson(text);
+    expect(inventory.problems).toHaveLength(1);
+    expect(inventory.problems[0]).toMatchObject({ ruleId: "invalid-json", message: expect.stringMatching(/nested more than 200 levels/) });
+    expect(inventory.problems[0]!.range.start.offset).toBeGreaterThan(text.indexOf("Statement"));
+    expect(() => lintInventory(inventory)).not.toThrow();
+  });
+
+  it("JSON: nesting that overflows the JSON parser itself is placed too", () => {
+    const text = `{"AWSTemplateFormatVersion":"2010-09-09","Resources":{"K":{"Type":"AWS::KMS::Key","Properties":{"KeyPolicy":{"Statement":${'{"a":'.repeat(20000)}1${"}".repeat(20000)}}}}}}`;
+    const inventory = fromJson(text);
+    expect(inventory.problems).toHaveLength(1);
+    expect(inventory.problems[0]!.ruleId).toBe("invalid-json");
+    expect(inventory.problems[0]!.range.start.offset).toBeGreaterThan(text.indexOf("Statement"));
+  });
+
+  it("YAML: flow and block nesting alike", () => {
+    const head = ["AWSTemplateFormatVersion: '2010-09-09'", "Resources:", "  K:", "    Type: AWS::KMS::Key", "    Properties:"];
+    const flow = fromYaml(lines(...head, `      KeyPolicy: ${statement("[", "]", 300)}`));
+    expect(flow.problems).toHaveLength(1);
+    expect(flow.problems[0]).toMatchObject({ ruleId: "invalid-json", message: expect.stringMatching(/nested more than 200 levels/) });
+    expect(flow.problems[0]!.range.start.line).toBe(6);
+    const block = fromYaml(lines(...head, "      KeyPolicy:", ...Array.from({ length: 300 }, (_, i) => `${"  ".repeat(i + 4)}a:`)));
+    expect(block.problems.map((p) => p.ruleId)).toEqual(["invalid-json"]);
+    const deep = loadCloudFormationYaml(lines(...head, `      KeyPolicy: ${statement("[", "]", 5000)}`), "deep.yaml", CONTEXT);
+    expect(deep?.problems.map((p) => p.ruleId)).toEqual(["invalid-json"]);
+    expect(deep?.problems[0]!.range.start.line).toBe(6);
+  });
+});
+
+describe("Fn::Split, Fn::Select and Fn::Join over a value that cannot be evaluated", () => {
+  const inventory = fromYaml(
+    lines(
+      "AWSTemplateFormatVersion: '2010-09-09'",
+      "Parameters:",
+      "  Env: {Type: String}",
+      "Conditions:",
+      "  IsProd: !Equals [!Ref Env, prod]",
+      "Resources:",
+      "  K:",
+      "    Type: AWS::KMS::Key",
+      "    Properties:",
+      "      KeyPolicy:",
+      "        Version: '2012-10-17'",
+      "        Statement:",
+      "          - Sid: Imported",
+      "            Effect: Allow",
+      "            Principal: {AWS: !Sub ['arn:aws:iam::${Acct}:root', {Acct: !Select [4, !Split [':', !ImportValue PartnerRoleArn]]}]}",
+      "            Action: kms:Decrypt",
+      "            Resource: '*'",
+      "          - Sid: Branch",
+      "            Effect: Allow",
+      "            Principal: {AWS: !Select [1, !Split [',', !If [IsProd, 'arn:aws:iam::111111111111:root,arn:aws:iam::222222222222:root', '*,*']]]}",
+      "            Action: kms:Decrypt",
+      "            Resource: '*'",
+      "          - Sid: Joined",
+      "            Effect: Allow",
+      "            Principal: {AWS: !Join ['', !If [IsProd, [a, b], [c]]]}",
+      "            Action: kms:Decrypt",
+      "            Resource: '*'",
+      "          - Sid: Region",
+      "            Effect: Allow",
+      "            Principal: '*'",
+      "            Action: kms:Decrypt",
+      "            Resource: '*'",
+      "            Condition: {StringEquals: {'kms:ViaService': !Select [1, !Split ['.', !Sub 's3.${AWS::Region}.amazonaws.com']]}}",
+    ),
+  );
+
+  it("is one unresolved value: the outer expression, with the reason inside, never pieces of the stand-in", () => {
+    expect(inventory.unresolved.map((u) => [u.expression, u.reason])).toEqual([
+      ['!Select [4, !Split [":", …]]', "!ImportValue PartnerRoleArn: it is a value another stack exports, known only when the stack is deployed"],
+      [
+        '!Select [1, !Split [",", …]]',
+        "!If [IsProd, …]: the condition IsProd cannot be evaluated: !Ref Env: the parameter has no Default; pass --parameter Env=Value",
+      ],
+      ['!Join ["", !If [IsProd, …]]', "!If [IsProd, …]: the condition IsProd cannot be evaluated: !Ref Env: the parameter has no Default; pass --parameter Env=Value"],
+    ]);
+    const statements = documentOf(inventory, "K").value as { Statement: { Principal: { AWS: string }; Condition?: unknown }[] };
+    expect(statements.Statement[0]!.Principal.AWS).toBe('arn:aws:iam::\u00ab!Select [4, !Split [":", …]]\u00bb:root');
+    expect(statements.Statement[1]!.Principal.AWS).toBe('\u00ab!Select [1, !Split [",", …]]\u00bb');
+    expect(statements.Statement[2]!.Principal.AWS).toBe('\u00ab!Join ["", !If [IsProd, …]]\u00bb');
+    expect(inventory.unresolved.every((u) => !/outside the list/.test(u.reason))).toBe(true);
+  });
+
+  it("splits a value with the Region in it without cutting the Region's stand-in", () => {
+    const statements = documentOf(inventory, "K").value as { Statement: { Condition?: { StringEquals: Record<string, string> } }[] };
+    expect(statements.Statement[3]!.Condition!.StringEquals["kms:ViaService"]).toBe(REGION);
+    expect(findings(inventory, "invalid-policy")).toEqual([]);
+  });
+});
+
+describe("Properties written as an Fn::If that cannot be evaluated", () => {
+  const inventory = fromYaml(
+    lines(
+      "AWSTemplateFormatVersion: '2010-09-09'",
+      "Parameters:",
+      "  Env: {Type: String}",
+      "Conditions:",
+      "  IsProd: !Equals [!Ref Env, prod]",
+      "Resources:",
+      "  K:",
+      "    Type: AWS::KMS::Key",
+      "    Properties: !If",
+      "      - IsProd",
+      "      - EnableKeyRotation: false",
+      "        KeyPolicy: {Version: '2012-10-17', Statement: [{Effect: Allow, Principal: '*', Action: 'kms:*', Resource: '*'}]}",
+      "      - EnableKeyRotation: false",
+    ),
+  );
+
+  it("is one unresolved value at the Fn::If; no problem, and no setting of the resource is guessed", () => {
+    expect(inventory.problems).toEqual([]);
+    expect(inventory.unresolved).toHaveLength(1);
+    expect(inventory.unresolved[0]).toMatchObject({ expression: "!If [IsProd, …]", resource: "K", consequence: "the properties of K are not checked" });
+    expect(at(inventory.unresolved[0]!.range)).toEqual([9, 17]);
+    expect(findings(inventory, "rotation-disabled")).toEqual([]);
+    expect(lintInventory(inventory).findings.map((f) => f.ruleId)).toEqual(["unresolved-value"]);
+  });
+
+  it("with a condition that evaluates, the branch is read as before", () => {
+    const prod = fromYaml(
+      lines(
+        "AWSTemplateFormatVersion: '2010-09-09'",
+        "Parameters:",
+        "  Env: {Type: String, Default: prod}",
+        "Conditions:",
+        "  IsProd: !Equals [!Ref Env, prod]",
+        "Resources:",
+        "  K:",
+        "    Type: AWS::KMS::Key",
+        "    Properties: !If [IsProd, {EnableKeyRotation: true}, !Ref AWS::NoValue]",
+      ),
+    );
+    expect(prod.problems).toEqual([]);
+    expect(prod.keys[0]!.rotationEnabled).toMatchObject({ known: true, value: true });
+  });
+});
+
+describe("Fn::ForEach (AWS::LanguageExtensions)", () => {
+  const head = ["AWSTemplateFormatVersion: '2010-09-09'", "Transform: AWS::LanguageExtensions"];
+  const keyTemplate = (collection: string) => [
+    "  Fn::ForEach::Keys:",
+    "    - Name",
+    `    - ${collection}`,
+    "    - Key&{Name}:",
+    "        Type: AWS::KMS::Key",
+    "        Properties:",
+    "          EnableKeyRotation: true",
+    "          KeyPolicy:",
+    "            Version: '2012-10-17'",
+    "            Statement:",
+    "              - Sid: !Sub 'For${Name}'",
+    "                Effect: Allow",
+    "                Principal: '*'",
+    "                Action: kms:*",
+    "                Resource: '*'",
+  ];
+
+  it("a literal collection: one resource per element, identifiers replaced in keys and values, policies checked", () => {
+    const inventory = fromYaml(lines(...head, "Resources:", ...keyTemplate("[logs-a, Data]")));
+    expect(inventory.problems).toEqual([]);
+    expect(inventory.keys.map((k) => k.resource.address)).toEqual(["Keylogsa", "KeyData"]);
+    expect(at(inventory.keys[0]!.resource.anchor)).toEqual([7, 7]);
+    expect((documentOf(inventory, "Keylogsa").value as { Statement: { Sid: string }[] }).Statement[0]!.Sid).toBe("Forlogs-a");
+    expect(findings(inventory, "public-access").map((f) => f.resource)).toEqual(expect.arrayContaining(["Keylogsa", "KeyData"]));
+  });
+
+  it("a list parameter with a Default is a collection too", () => {
+    const inventory = fromYaml(lines(...head, "Parameters:", "  Names: {Type: CommaDelimitedList, Default: 'a,b,c'}", "Resources:", ...keyTemplate("!Ref Names")));
+    expect(inventory.keys.map((k) => k.resource.address)).toEqual(["Keya", "Keyb", "Keyc"]);
+  });
+
+  it("a collection that cannot be evaluated is one unresolved value; what it generates is not checked", () => {
+    const inventory = fromYaml(lines(...head, "Parameters:", "  Names: {Type: CommaDelimitedList}", "Resources:", ...keyTemplate("!Ref Names")));
+    expect(inventory.problems).toEqual([]);
+    expect(inventory.keys).toEqual([]);
+    expect(inventory.unresolved).toHaveLength(1);
+    expect(inventory.unresolved[0]).toMatchObject({ expression: "!Ref Names", consequence: "the resources Fn::ForEach::Keys generates are not checked" });
+    expect(at(inventory.unresolved[0]!.range)).toEqual([8, 7]);
+  });
+});
+
+describe("duplicate keys and leading-zero numbers in many resources", () => {
+  it("each is attributed to the resource it is written in", () => {
+    const text = ["AWSTemplateFormatVersion: '2010-09-09'", "Resources:"];
+    for (let i = 0; i < 3000; i++) text.push(`  B${i}:`, "    Type: AWS::S3::Bucket", "    Properties:", "      Tags: {a: 1, a: 2}", "      Account: 012345678901");
+    const inventory = fromYaml(lines(...text));
+    const duplicates = inventory.problems.filter((p) => p.message.startsWith("Duplicate key"));
+    expect(duplicates).toHaveLength(3000);
+    expect(duplicates.every((p, i) => p.resource === `B${i}`)).toBe(true);
+    const zeros = inventory.problems.filter((p) => p.severity === "warning");
+    expect(zeros).toHaveLength(3000);
+    expect(zeros[2999]!.resource).toBe("B2999");
+  });
+});
+
+describe("policies that are not policies, and values inside policies written as strings", () => {
+  it("a null or non-JSON KeyPolicy is a problem of the resource, not of the file; a JSON string that does not parse stays a document", () => {
+    const inventory = fromYaml(
+      lines(
+        "AWSTemplateFormatVersion: '2010-09-09'",
+        "Resources:",
+        "  K1:",
+        "    Type: AWS::KMS::Key",
+        "    Properties:",
+        "      KeyPolicy:",
+        "  K2:",
+        "    Type: AWS::KMS::Key",
+        "    Properties:",
+        "      KeyPolicy: 'not json {'",
+        "  K3:",
+        "    Type: AWS::KMS::Key",
+        "    Properties:",
+        "      KeyPolicy: '{\"Version\": '",
+      ),
+    );
+    expect(inventory.problems.map((p) => [p.resource, p.ruleId, p.message, ...at(p.range)])).toEqual([
+      ["K1", "invalid-policy", "The KeyPolicy of K1 is null, not a policy: write a map with Version and Statement (or that map as a JSON string)", 6, 17],
+      ["K2", "invalid-policy", 'The KeyPolicy of K2 is "not json {", not a policy: write a map with Version and Statement (or that map as a JSON string)', 10, 18],
+    ]);
+    expect(policyOf(inventory, "K1").document).toBeUndefined();
+    expect(policyOf(inventory, "K2").document).toBeUndefined();
+    expect(policyOf(inventory, "K3").document).toBeDefined();
+    const messages = lintInventory(inventory).findings.filter((f) => f.ruleId === "invalid-policy" || f.ruleId === "invalid-json");
+    expect(messages.map((f) => f.resource)).toEqual(["K1", "K2", "K3"]);
+    expect(messages.filter((f) => f.resource !== "K3").every((f) => !/Nothing else in this file/.test(f.message))).toBe(true);
+  });
+
+  it("a value in a policy written as !Sub over a JSON string: only that value is not checked", () => {
+    const inventory = fromYaml(
+      lines(
+        "AWSTemplateFormatVersion: '2010-09-09'",
+        "Parameters:",
+        "  Other: {Type: String}",
+        "Resources:",
+        "  K:",
+        "    Type: AWS::KMS::Key",
+        "    Properties:",
+        "      EnableKeyRotation: true",
+        `      KeyPolicy: !Sub '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::\${Other}:root"},"Action":"kms:*","Resource":"*"}]}'`,
+        "  Whole:",
+        "    Type: AWS::KMS::Key",
+        "    Properties:",
+        "      KeyPolicy: !Sub '${Other}'",
+      ),
+    );
+    expect(inventory.unresolved.map((u) => [u.resource, u.consequence])).toEqual([
+      ["K", "the value ${Other} in the key policy is not checked"],
+      ["Whole", "the key policy is not checked"],
+    ]);
   });
 });

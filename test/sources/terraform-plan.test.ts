@@ -143,7 +143,7 @@ describe("a plan with a child module (key, key policy, alias, bucket, bucket pol
     const principal = document.locate(["Statement", 1, "Principal", "AWS"]);
     expect(at(principal)).toEqual({ line: 85, column: 418 });
     expect(textOf(text, principal)).toBe('\\"arn:aws:iam::444455556666:role/analytics\\"');
-    expect(document.sizeBasis).toBe("as Terraform sends it (the policy string)");
+    expect(document.sizeBasis).toBe("as the AWS provider sends it (compact JSON)");
     expect(at(document.anchor!())).toEqual({ line: 85, column: 17 });
     expect(textOf(text, document.anchor!())).toBe('"policy"');
   });
@@ -218,10 +218,13 @@ describe("positions inside a policy string with escapes (the plan on one line, a
     expect(textOf(text, principal)).toBe('\\"arn:aws:iam::999988887777:root\\"');
   });
 
-  it("measures the policy as the string Terraform sends, and anchors it at the policy key", () => {
+  it("measures the policy compact, as the AWS provider sends it, and anchors it at the policy key", () => {
     const document = key(inventory, "aws_kms_key.logs").policy!.document!;
     const decoded = (JSON.parse(text) as { planned_values: { root_module: { resources: { values: { policy: string } }[] } } }).planned_values.root_module.resources[0]!.values.policy;
-    expect(document.rawBytes).toBe(Buffer.byteLength(decoded, "utf8"));
+    // Compact JSON as Go's encoder writes it: `&`, `<` and `>` escaped as \u0026 and the like, 5 bytes more each.
+    const compact = JSON.stringify(JSON.parse(decoded));
+    expect(document.rawBytes).toBe(Buffer.byteLength(compact, "utf8") + 5 * (compact.match(/[&<>]/g) ?? []).length);
+    expect(compact).toContain("&");
     expect(at(document.anchor!())).toEqual({ line: 1, column: 514 });
     expect(at(document.whole())).toEqual({ line: 1, column: 523 });
   });
@@ -839,4 +842,257 @@ describe("random damage to valid plans never throws", () => {
       }
     });
   }
+});
+
+// ── Regressions ─────────────────────────────────────────────────────────────────────────────────────────
+
+describe("the AWS managed key aws/s3 reached through a data source", () => {
+  const awsKeyArn = "arn:aws:kms:eu-west-1:111122223333:key/0b1c2d3e-1111-2222-3333-444455556666";
+  const share = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Sid: "Share", Effect: "Allow", Principal: { AWS: "arn:aws:iam::444455556666:root" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::example-data/*" }],
+  });
+  const sharedBucket: PlanResourceSpec[] = [
+    { address: "data.aws_caller_identity.current", type: "aws_caller_identity", name: "current", mode: "data", values: { account_id: "111122223333" } },
+    dataBucket,
+    {
+      address: "aws_s3_bucket_policy.data",
+      type: "aws_s3_bucket_policy",
+      name: "data",
+      values: { bucket: "example-data", policy: share },
+      afterUnknown: { id: true },
+      expressions: { bucket: { constant_value: "example-data" }, policy: { constant_value: share } },
+    },
+  ];
+  const encryptedBy = (references: string[], value?: string): PlanResourceSpec => ({
+    address: "aws_s3_bucket_server_side_encryption_configuration.data",
+    type: "aws_s3_bucket_server_side_encryption_configuration",
+    name: "data",
+    values: sseValues({ sse_algorithm: "aws:kms", ...(value !== undefined ? { kms_master_key_id: value } : {}) }, "example-data"),
+    afterUnknown: value !== undefined ? { id: true } : sseKeyUnknown,
+    expressions: sseKeyExpression(references),
+  });
+  const s3Alias = (values: Record<string, unknown>): PlanResourceSpec => ({
+    address: "data.aws_kms_alias.s3",
+    type: "aws_kms_alias",
+    name: "s3",
+    mode: "data",
+    values,
+    expressions: { name: { constant_value: "alias/aws/s3" } },
+  });
+  const awsManagedFindings = (inventory: Inventory) => lintInventory(inventory).findings.filter((f) => f.ruleId === "aws-managed-key-on-shared-bucket");
+
+  it("reads data.aws_kms_alias.s3.target_key_arn (read while planning, a key ARN in the plan) as aws/s3 and reports the shared bucket", () => {
+    const alias = s3Alias({ name: "alias/aws/s3", arn: "arn:aws:kms:eu-west-1:111122223333:alias/aws/s3", target_key_arn: awsKeyArn, target_key_id: "0b1c2d3e-1111-2222-3333-444455556666" });
+    const inventory = load(plan([alias, ...sharedBucket, encryptedBy(["data.aws_kms_alias.s3.target_key_arn", "data.aws_kms_alias.s3"], awsKeyArn)]));
+    const encryption = bucket(inventory, "aws_s3_bucket.data").encryption!;
+    expect(encryption).toMatchObject({ keyReferenceForm: "key-arn", awsManagedKey: true });
+    expect(inventory.keys).toEqual([]);
+    expect(inventory.resourceCount).toBe(3);
+    expect(awsManagedFindings(inventory)).toHaveLength(1);
+  });
+
+  it("reads a data source that is only in prior_state, referenced by .arn while the value is unknown, as alias-arn aws/s3", () => {
+    const alias = s3Alias({ name: "alias/aws/s3", arn: "arn:aws:kms:eu-west-1:111122223333:alias/aws/s3", target_key_arn: awsKeyArn });
+    const value = JSON.parse(plan([alias, ...sharedBucket, encryptedBy(["data.aws_kms_alias.s3.arn", "data.aws_kms_alias.s3"])])) as {
+      planned_values: { root_module: { resources: { address: string }[] } };
+      prior_state?: unknown;
+    };
+    const resources = value.planned_values.root_module.resources;
+    const read = resources.find((r) => r.address === "data.aws_kms_alias.s3")!;
+    value.planned_values.root_module.resources = resources.filter((r) => r !== read);
+    value.prior_state = { format_version: "1.0", values: { root_module: { resources: [read] } } };
+    const inventory = load(JSON.stringify(value, null, 2));
+    expect(bucket(inventory, "aws_s3_bucket.data").encryption).toMatchObject({ keyReferenceForm: "alias-arn", awsManagedKey: true });
+    expect(inventory.unresolved).toEqual([]);
+    expect(awsManagedFindings(inventory)).toHaveLength(1);
+  });
+
+  it("reads data.aws_kms_key.x.arn as aws/s3 by the key_id the configuration writes, or by a key_manager of AWS", () => {
+    const byKeyId: PlanResourceSpec = { address: "data.aws_kms_key.s3", type: "aws_kms_key", name: "s3", mode: "data", values: {}, expressions: { key_id: { constant_value: "alias/aws/s3" } } };
+    const first = load(plan([byKeyId, ...sharedBucket, encryptedBy(["data.aws_kms_key.s3.arn", "data.aws_kms_key.s3"])]));
+    expect(bucket(first, "aws_s3_bucket.data").encryption).toMatchObject({ keyReferenceForm: "key-arn", awsManagedKey: true });
+    expect(awsManagedFindings(first)).toHaveLength(1);
+
+    const byManager: PlanResourceSpec = { ...byKeyId, values: { key_id: awsKeyArn, arn: awsKeyArn, key_manager: "AWS" }, expressions: { key_id: { constant_value: awsKeyArn } } };
+    const second = load(plan([byManager, ...sharedBucket, encryptedBy(["data.aws_kms_key.s3.arn", "data.aws_kms_key.s3"], awsKeyArn)]));
+    expect(bucket(second, "aws_s3_bucket.data").encryption).toMatchObject({ keyReferenceForm: "key-arn", awsManagedKey: true });
+  });
+
+  it("reads a customer managed alias of a data source as a key outside the plan, with no unresolved value", () => {
+    const alias: PlanResourceSpec = { address: "data.aws_kms_alias.app", type: "aws_kms_alias", name: "app", mode: "data", values: {}, expressions: { name: { constant_value: "alias/app" } } };
+    const inventory = load(plan([alias, ...sharedBucket, encryptedBy(["data.aws_kms_alias.app.target_key_arn", "data.aws_kms_alias.app"])]));
+    const encryption = bucket(inventory, "aws_s3_bucket.data").encryption!;
+    expect(encryption).toMatchObject({ keyReferenceForm: "key-arn", awsManagedKey: false });
+    expect(encryption.key).toBeUndefined();
+    expect(inventory.unresolved).toEqual([]);
+  });
+
+  it("keeps the key unresolved when the data source cannot be evaluated, instead of a silent key ARN", () => {
+    const alias: PlanResourceSpec = { address: "data.aws_kms_alias.k", type: "aws_kms_alias", name: "k", mode: "data", values: {}, expressions: { name: { references: ["aws_ssm_parameter.alias.value", "aws_ssm_parameter.alias"] } } };
+    const inventory = load(plan([alias, ...sharedBucket, encryptedBy(["data.aws_kms_alias.k.target_key_arn", "data.aws_kms_alias.k"])]));
+    const encryption = bucket(inventory, "aws_s3_bucket.data").encryption!;
+    expect(encryption).toMatchObject({ keyReferenceForm: "key-arn", awsManagedKey: false });
+    expect(encryption.key).toBeUndefined();
+    expect(encryption.keyReference?.known).toBe(false);
+    expect(inventory.unresolved).toEqual([
+      expect.objectContaining({
+        expression: "aws_s3_bucket_server_side_encryption_configuration.data.rule.apply_server_side_encryption_by_default.kms_master_key_id",
+        reason: "known only after apply (it references data.aws_kms_alias.k.target_key_arn)",
+        consequence: expect.stringContaining("which key data.aws_kms_alias.k reads is not known"),
+      }),
+    ]);
+    expect(lintInventory(inventory).findings.map((f) => f.ruleId)).toContain("unresolved-value");
+  });
+});
+
+describe("policy size as the AWS provider sends it", () => {
+  it("measures an indented policy string compact: 40 KB indented but 25 KB compact is no policy-size error", () => {
+    const statements = [{ Sid: "Root", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "kms:*", Resource: "*" }];
+    for (let i = 0; i < 120; i++) {
+      statements.push({ Sid: `S${i}`, Effect: "Allow", Principal: { AWS: [0, 1].map((j) => `arn:aws:iam::111122223333:role/app-role-${i}-${j}`) } as never, Action: ["kms:Decrypt", "kms:GenerateDataKey"] as never, Resource: "*" });
+    }
+    const policy = JSON.stringify({ Version: "2012-10-17", Statement: statements }, null, 2);
+    expect(Buffer.byteLength(policy)).toBeGreaterThan(32768);
+    const inventory = load(plan([{ address: "aws_kms_key.k", type: "aws_kms_key", name: "k", values: keyValues({ policy }), afterUnknown: { arn: true, id: true, key_id: true }, expressions: { policy: { references: ["data.aws_iam_policy_document.k.json", "data.aws_iam_policy_document.k"] } } }]));
+    const document = key(inventory, "aws_kms_key.k").policy!.document!;
+    expect(document.rawBytes).toBe(Buffer.byteLength(JSON.stringify(JSON.parse(policy))));
+    expect(document.sizeBasis).toBe("as the AWS provider sends it (compact JSON)");
+    expect(lintInventory(inventory).findings.filter((f) => f.ruleId === "policy-size")).toEqual([]);
+  });
+});
+
+describe("an aws_kms_key_policy whose key is not known", () => {
+  const keyPolicy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "Root", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "kms:*", Resource: "*" }] });
+  const share = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Sid: "Share", Effect: "Allow", Principal: { AWS: "arn:aws:iam::444455556666:root" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::example-data/*" }],
+  });
+  const resources = (keyIdReferences: string[]): PlanResourceSpec[] => [
+    { address: "aws_kms_key.k", type: "aws_kms_key", name: "k", values: keyValues(), afterUnknown: NEW_KEY_UNKNOWN, expressions: { enable_key_rotation: { constant_value: true } } },
+    {
+      address: "aws_kms_key_policy.k",
+      type: "aws_kms_key_policy",
+      name: "k",
+      values: { bypass_policy_lockout_safety_check: false, policy: keyPolicy },
+      afterUnknown: { id: true, key_id: true },
+      expressions: { key_id: { references: keyIdReferences }, policy: { constant_value: keyPolicy } },
+    },
+    dataBucket,
+    {
+      address: "aws_s3_bucket_policy.data",
+      type: "aws_s3_bucket_policy",
+      name: "data",
+      values: { bucket: "example-data", policy: share },
+      afterUnknown: { id: true },
+      expressions: { bucket: { constant_value: "example-data" }, policy: { constant_value: share } },
+    },
+    {
+      address: "aws_s3_bucket_server_side_encryption_configuration.data",
+      type: "aws_s3_bucket_server_side_encryption_configuration",
+      name: "data",
+      values: sseValues({ sse_algorithm: "aws:kms" }, "example-data"),
+      afterUnknown: sseKeyUnknown,
+      expressions: sseKeyExpression(["aws_kms_key.k.arn", "aws_kms_key.k"]),
+    },
+  ];
+
+  it("gives a key without a linked policy neither the default policy nor a policy, and says its policy is not known", () => {
+    const inventory = load(plan(resources(["local.key_id"])));
+    const k = key(inventory, "aws_kms_key.k");
+    expect(k.defaultPolicy).toBeUndefined();
+    expect(k.policy).toBeUndefined();
+    expect(inventory.unresolved.map((u) => u.expression)).toEqual(["aws_kms_key_policy.k.key_id", "aws_kms_key.k.policy"]);
+    expect(inventory.unresolved[1]).toMatchObject({ resource: "aws_kms_key.k", reason: expect.stringContaining("aws_kms_key_policy.k") });
+    expect(lintInventory(inventory).findings.filter((f) => f.ruleId === "bucket-key-mismatch")).toEqual([]);
+  });
+
+  it("still gives the key its policy when the policy resource is linked to it", () => {
+    const inventory = load(plan(resources(["aws_kms_key.k.id", "aws_kms_key.k"])));
+    expect(key(inventory, "aws_kms_key.k").policy?.resource.address).toBe("aws_kms_key_policy.k");
+    expect(inventory.unresolved).toEqual([]);
+  });
+});
+
+describe("state files: a key that does not rotate", () => {
+  it("reads rotation_period_in_days 0 with rotation off as no period, and keeps a real period", () => {
+    const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "Root", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "kms:*", Resource: "*" }] });
+    const state = (rotation: boolean, period: number | null) =>
+      JSON.stringify(
+        {
+          format_version: "1.0",
+          terraform_version: "1.9.8",
+          values: {
+            root_module: {
+              resources: [
+                {
+                  address: "aws_kms_key.k",
+                  mode: "managed",
+                  type: "aws_kms_key",
+                  name: "k",
+                  provider_name: "registry.terraform.io/hashicorp/aws",
+                  schema_version: 0,
+                  values: { ...keyValues({ enable_key_rotation: rotation, policy, rotation_period_in_days: period, custom_key_store_id: "", xks_key_id: "" }) },
+                  sensitive_values: {},
+                },
+              ],
+            },
+          },
+        },
+        null,
+        2,
+      );
+    for (const period of [0, null]) {
+      const inventory = load(state(false, period));
+      expect(key(inventory, "aws_kms_key.k").rotationPeriodDays).toBeUndefined();
+      expect(lintInventory(inventory).findings.filter((f) => f.ruleId === "invalid-policy")).toEqual([]);
+    }
+    expect(known(key(load(state(true, 180)), "aws_kms_key.k").rotationPeriodDays)?.value).toBe(180);
+  });
+});
+
+describe("default encryption written as a dynamic block (left out of the plan's configuration)", () => {
+  it("keeps a rule known only after apply as unresolved instead of dropping it", () => {
+    const inventory = load(
+      plan([
+        dataBucket,
+        {
+          address: "aws_s3_bucket_server_side_encryption_configuration.data",
+          type: "aws_s3_bucket_server_side_encryption_configuration",
+          name: "data",
+          values: { bucket: "example-data", expected_bucket_owner: null },
+          afterUnknown: { id: true, rule: true },
+          expressions: { bucket: { constant_value: "example-data" } },
+        },
+      ]),
+    );
+    const encryption = bucket(inventory, "aws_s3_bucket.data").encryption!;
+    expect(encryption.algorithm.known).toBe(false);
+    expect(inventory.unresolved.map((u) => u.expression)).toEqual(["aws_s3_bucket_server_side_encryption_configuration.data.rule"]);
+  });
+
+  it("keeps an algorithm known only after apply inside a dynamic rule as unresolved", () => {
+    const inventory = load(
+      plan([
+        dataBucket,
+        {
+          address: "aws_s3_bucket_server_side_encryption_configuration.data",
+          type: "aws_s3_bucket_server_side_encryption_configuration",
+          name: "data",
+          values: { bucket: "example-data", rule: [{ apply_server_side_encryption_by_default: [{ kms_master_key_id: null }], bucket_key_enabled: true }] },
+          afterUnknown: { id: true, rule: [{ apply_server_side_encryption_by_default: [{ sse_algorithm: true }] }] },
+          expressions: { bucket: { constant_value: "example-data" } },
+        },
+      ]),
+    );
+    const encryption = bucket(inventory, "aws_s3_bucket.data").encryption!;
+    expect(encryption.algorithm.known).toBe(false);
+    expect(inventory.unresolved.map((u) => u.expression)).toEqual(["aws_s3_bucket_server_side_encryption_configuration.data.rule.apply_server_side_encryption_by_default.sse_algorithm"]);
+  });
+
+  it("still reads an aws_s3_bucket's computed server_side_encryption_configuration the configuration does not write as not set", () => {
+    const inventory = load(plan([{ ...dataBucket, afterUnknown: { arn: true, id: true, policy: true, server_side_encryption_configuration: true } }]));
+    expect(bucket(inventory, "aws_s3_bucket.data").encryption).toBeUndefined();
+    expect(inventory.unresolved).toEqual([]);
+  });
 });
