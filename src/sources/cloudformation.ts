@@ -1077,32 +1077,29 @@ class TemplateReader {
     if (argument.kind !== "seq" || argument.items.length !== 2) return this.unresolved(node, site, "Fn::Join takes a delimiter and a list");
     const delimiter = this.operand(node, argument.items[0]!, site);
     if (delimiter.unresolved !== undefined) return delimiter.unresolved;
-    // A list written out keeps each element's own unresolved value (and its position); a list an intrinsic
-    // produces is one operand.
-    const listNode = argument.items[1]!;
-    let list: unknown;
-    if (listNode.kind === "seq") list = this.resolve(listNode, site);
-    else {
-      const operand = this.operand(node, listNode, site);
-      if (operand.unresolved !== undefined) return operand.unresolved;
-      list = operand.value;
-    }
-    if (!Array.isArray(list) || typeof delimiter.value !== "string") return this.unresolved(node, site, "Fn::Join takes a delimiter and a list");
-    return list.map(textOf).join(delimiter.value);
+    const list = this.listOperand(node, argument.items[1]!, site);
+    if ("unresolved" in list) return list.unresolved;
+    if (!Array.isArray(list.value) || typeof delimiter.value !== "string") return this.unresolved(node, site, "Fn::Join takes a delimiter and a list");
+    return list.value.map(textOf).join(delimiter.value);
+  }
+
+  /**
+   * The list argument of Fn::Join or Fn::Select: a list written out keeps each element's own unresolved value
+   * (and its position); a list an intrinsic produces is one operand, unresolved as a whole.
+   */
+  private listOperand(node: TemplateMap, listNode: TemplateNode, site: Site): { value: unknown } | { unresolved: unknown } {
+    if (listNode.kind === "seq") return { value: this.resolve(listNode, site) };
+    const operand = this.operand(node, listNode, site);
+    return operand.unresolved !== undefined ? { unresolved: operand.unresolved } : { value: operand.value };
   }
 
   private select(node: TemplateMap, argument: TemplateNode, site: Site): unknown {
     if (argument.kind !== "seq" || argument.items.length !== 2) return this.unresolved(node, site, "Fn::Select takes an index and a list");
     const index = this.operand(node, argument.items[0]!, site);
     if (index.unresolved !== undefined) return index.unresolved;
-    const listNode = argument.items[1]!;
-    let list: unknown;
-    if (listNode.kind === "seq") list = this.resolve(listNode, site);
-    else {
-      const operand = this.operand(node, listNode, site);
-      if (operand.unresolved !== undefined) return operand.unresolved;
-      list = operand.value;
-    }
+    const operand = this.listOperand(node, argument.items[1]!, site);
+    if ("unresolved" in operand) return operand.unresolved;
+    const list = operand.value;
     const position = toIndex(index.value);
     if (!Array.isArray(list) || !Number.isInteger(position)) return this.unresolved(node, site, "Fn::Select takes an index and a list");
     if (position < 0 || position >= list.length) return this.unresolved(node, site, `the index ${position} is outside the list of ${list.length}`);

@@ -295,20 +295,7 @@ class PlanReader {
 
   /** Data sources read while planning are in prior_state (planned_values holds those read during apply). */
   private indexPriorData(root: JsonObject): void {
-    const stack: unknown[] = [own(own(root["prior_state"], "values"), "root_module")];
-    while (stack.length > 0) {
-      const module = stack.pop();
-      const resources = own(module, "resources");
-      if (Array.isArray(resources)) {
-        for (const entry of resources) {
-          if (!isObject(entry) || entry["mode"] !== "data" || typeof entry["type"] !== "string" || !KEY_DATA_TYPES.has(entry["type"])) continue;
-          const values = entry["values"];
-          if (typeof entry["address"] === "string" && isObject(values)) this.priorData.set(entry["address"], values);
-        }
-      }
-      const children = own(module, "child_modules");
-      if (Array.isArray(children)) for (const child of children) stack.push(child);
-    }
+    for (const { address, type, values } of priorDataSources(root)) if (KEY_DATA_TYPES.has(type)) this.priorData.set(address, values);
   }
 
   private indexConfiguration(root: JsonObject): void {
@@ -452,19 +439,9 @@ class PlanReader {
       if (typeof account === "string" && /^\d{12}$/.test(account)) found.push({ account, address: resource.address });
     }
     // Data sources read while planning are in prior_state.
-    const stack: unknown[] = [own(own(root["prior_state"], "values"), "root_module")];
-    while (stack.length > 0) {
-      const module = stack.pop();
-      const resources = own(module, "resources");
-      if (Array.isArray(resources)) {
-        for (const entry of resources) {
-          if (!isObject(entry) || entry["mode"] !== "data" || entry["type"] !== "aws_caller_identity" || typeof entry["address"] !== "string") continue;
-          const account = own(entry["values"], "account_id");
-          if (typeof account === "string" && /^\d{12}$/.test(account)) found.push({ account, address: entry["address"] });
-        }
-      }
-      const children = own(module, "child_modules");
-      if (Array.isArray(children)) for (const child of children) stack.push(child);
+    for (const { address, type, values } of priorDataSources(root)) {
+      const account = values["account_id"];
+      if (type === "aws_caller_identity" && typeof account === "string" && /^\d{12}$/.test(account)) found.push({ account, address });
     }
     // Several providers may read different accounts; then the plan does not say which one owns what.
     const accounts = new Set(found.map((f) => f.account));
@@ -1251,4 +1228,24 @@ function describe(value: unknown): string {
 function joinWords(words: readonly string[]): string {
   if (words.length <= 1) return words.join("");
   return `${words.slice(0, -1).join(", ")} and ${words.at(-1)!}`;
+}
+
+/** The data sources of a plan's prior_state (those read while planning), in every module. */
+function priorDataSources(root: JsonObject): { address: string; type: string; values: JsonObject }[] {
+  const found: { address: string; type: string; values: JsonObject }[] = [];
+  const stack: unknown[] = [own(own(root["prior_state"], "values"), "root_module")];
+  while (stack.length > 0) {
+    const module = stack.pop();
+    const resources = own(module, "resources");
+    if (Array.isArray(resources)) {
+      for (const entry of resources) {
+        if (!isObject(entry) || entry["mode"] !== "data" || typeof entry["type"] !== "string" || typeof entry["address"] !== "string") continue;
+        const values = entry["values"];
+        if (isObject(values)) found.push({ address: entry["address"], type: entry["type"], values });
+      }
+    }
+    const children = own(module, "child_modules");
+    if (Array.isArray(children)) for (const child of children) stack.push(child);
+  }
+  return found;
 }
