@@ -41,7 +41,9 @@ export default defineRule({
           const how =
             encryption.keyReferenceForm === "absent"
               ? `${properties.algorithm} is ${encryption.algorithm.known ? encryption.algorithm.value : "aws:kms"} and no ${properties.keyId} is set`
-              : `${properties.keyId} is ${reference ?? "alias/aws/s3"}`;
+              : reference !== undefined
+                ? `${properties.keyId} is ${reference}`
+                : `${properties.keyId} leads to the AWS managed key aws/s3 (through a data source or an alias)`;
           const accounts = [...new Set(parties.flatMap((p) => (p.account ? [p.account] : [])))];
           const orgs = [...new Set(parties.flatMap((p) => (p.org ? [p.org] : [])))];
           const grantees = accounts.map((a) => `account ${a}`).concat(orgs.map((o) => `organization ${o}`));

@@ -67,7 +67,7 @@ function unresolvedEntries(inventory: Inventory): Entry[] {
 }
 
 /** How to make a value evaluable, by source and by what the expression refers to. */
-export function howToEvaluate(expression: string, format: InventoryFormat): string {
+export function howToEvaluate(expression: string, format: InventoryFormat, reason = ""): string {
   if (format === "terraform-plan") {
     return "Values known only after apply can be checked once applied: lint the deployed policy (`aws kms get-key-policy --policy-name default --key-id …`, `aws s3api get-bucket-policy --bucket …`), or write the value so that Terraform knows it when planning (a literal, a variable, or a data source).";
   }
@@ -88,7 +88,8 @@ export function howToEvaluate(expression: string, format: InventoryFormat): stri
         : `, or give the parameter${names.length > 1 ? "s" : ""} a Default (parameter values can also be set under "parameters" in kmslint.config.json)`;
     return `To check it, pass ${joinWords(flags)}${defaults}.`;
   }
-  if (/ImportValue/.test(expression)) {
+  // An import wrapped in another intrinsic (`!Select [4, !Split [":", !ImportValue …]]`) is named in the reason.
+  if (/ImportValue/.test(`${expression} ${reason}`)) {
     return "kmslint cannot read the exports of other stacks: pass the value as a template parameter (--parameter Name=Value), or lint the deployed policy once the stack exists.";
   }
   return "To check it, pass --parameter Name=Value for the template parameters it uses (or give them a Default), and --account for AWS::AccountId; values of resources outside the template can be checked only on the deployed resources (lint the deployed policy).";
@@ -122,7 +123,7 @@ export default defineRule({
           reason: value.reason.trim().replace(/\.$/, ""),
           consequence: sentence(entry.consequence ?? GENERIC_CONSEQUENCE),
           // Some sources already say how in the reason ("…; pass --parameter Name=Value"): not twice.
-          fix: /--parameter|--account/.test(value.reason) ? "" : ` ${howToEvaluate(value.expression, inventory.format)}`,
+          fix: /--parameter|--account/.test(value.reason) ? "" : ` ${howToEvaluate(value.expression, inventory.format, value.reason)}`,
         },
         ...(resource ? { resource } : {}),
         range: value.range,

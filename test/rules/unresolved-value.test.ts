@@ -142,6 +142,7 @@ describe("unresolved-value", () => {
     expect(howToEvaluate('{"Ref": "Partner"}', "cloudformation")).toContain("--parameter Partner=<value>");
     expect(howToEvaluate("!Sub arn:aws:iam::${A}:role/${B}", "cloudformation")).toContain("pass --parameter A=<value> and --parameter B=<value>, or give the parameters a Default");
     expect(howToEvaluate("!GetAtt Other.Arn", "cloudformation")).toContain("lint the deployed policy");
+    expect(howToEvaluate('!Select [4, !Split [":", …]]', "cloudformation", "!ImportValue RoleArn: it is a value another stack exports")).toContain("cannot read the exports of other stacks");
     expect(howToEvaluate("module.x.arn", "terraform-plan")).toContain("known only after apply can be checked once applied");
   });
 });
