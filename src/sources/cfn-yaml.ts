@@ -12,7 +12,7 @@ import type * as YamlModule from "yaml";
 import type { CollectionTag, Document, Scalar, ScalarTag } from "yaml";
 import type { Inventory, SourceContext, SourceProblem } from "../model/inventory.js";
 import { isTemplateTree, templateInventory } from "./cloudformation.js";
-import { MAX_TEMPLATE_DEPTH, markDuplicates, type ScalarStyle, type TemplateMap, type TemplateNode, type TemplateTree } from "./template-tree.js";
+import { MAX_TEMPLATE_DEPTH, lineStartsOf, markDuplicates, positionFromLineStarts, type ScalarStyle, type TemplateMap, type TemplateNode, type TemplateTree } from "./template-tree.js";
 
 let yaml: typeof YamlModule | undefined;
 
@@ -92,16 +92,14 @@ const STYLES: Readonly<Record<string, ScalarStyle>> = {
 
 /** Parses YAML text into a template tree; syntax errors are in `problems`, with `root` undefined. */
 export function parseYamlTemplate(text: string, filePath: string): TemplateTree {
-  const lineCounter = new (parser().LineCounter)();
-  const positionOf = (offset: number) => {
-    const clamped = Math.max(0, Math.min(offset, text.length));
-    const { line, col } = lineCounter.linePos(clamped);
-    return { line, column: col, offset: clamped };
-  };
+  // Line starts of the whole text: the parser's own line counter knows only the lines it reached, so
+  // after a syntax error it would place later offsets on the last line it saw.
+  let lineStarts: number[] | undefined;
+  const positionOf = (offset: number) => positionFromLineStarts((lineStarts ??= lineStartsOf(text)), text.length, offset);
   const tree: TemplateTree = { filePath, text, syntax: "yaml", root: undefined, problems: [], duplicateMaps: [], positionOf };
   let documents: ReturnType<typeof YamlModule.parseAllDocuments>;
   try {
-    documents = parser().parseAllDocuments(text, { uniqueKeys: false, schema: "core", customTags: CUSTOM_TAGS, lineCounter });
+    documents = parser().parseAllDocuments(text, { uniqueKeys: false, schema: "core", customTags: CUSTOM_TAGS });
   } catch (error) {
     // The parser reports errors in the documents; a throw would be a bug in it. Still never crash a run.
     const at = positionOf(0);

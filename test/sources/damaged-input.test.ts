@@ -2,7 +2,7 @@
  * Bad input never crashes and never passes silently, for templates and plans too: random damage to real
  * templates and plans (characters deleted, inserted or replaced, lines swapped or dropped, values changed to
  * other types) is linted through the same entry as the CLI, and every run must return findings whose
- * positions lie inside the file.
+ * positions lie inside the file. KMSLINT_DAMAGE_RUNS sets the number of runs (400 by default).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -68,9 +68,23 @@ describe("damaged templates and plans", () => {
           }
         }
       }),
-      { numRuns: 400 },
+      { numRuns: Number(process.env["KMSLINT_DAMAGE_RUNS"] ?? 400) },
     );
   }, 120_000);
+
+  it("a YAML syntax error points inside the file (the parser's line counter stops at the error; found by the property above)", async () => {
+    const source = SOURCES.find((s) => s.name === "bucket-key-mismatch.yaml")!.text;
+    const lines = source.split("\n");
+    [lines[0], lines[7]] = [lines[7]!, lines[0]!];
+    let text = lines.join("\n");
+    text = text.slice(0, 15) + text.slice(31);
+    const result = await lintSource(Buffer.from(text), "t.yaml", { trust: { trustedAccounts: [] } });
+    const [finding] = result!.findings;
+    expect(finding!.ruleId).toBe("invalid-json");
+    expect([finding!.range.start.line, finding!.range.start.column]).toEqual([2, 2]);
+    const end = finding!.range.end;
+    expect(end.column).toBeLessThanOrEqual(text.split("\n")[end.line - 1]!.length + 1);
+  });
 
   it("a template whose every line is shuffled still yields a result, not an exception", async () => {
     const shuffled = SOURCES[0]!.text.split("\n").reverse().join("\n");
