@@ -6,7 +6,7 @@
  */
 import { resolve } from "node:path";
 import { lintDocument, lintInventory, type DocumentResult, type LintOptions } from "../engine/linter.js";
-import { createDocument, parsedJsonOf, type PolicyDocument } from "../model/document.js";
+import { createDecodedDocument, createDocument, parsedJsonOf, type PolicyDocument } from "../model/document.js";
 import type { Inventory, SourceContext } from "../model/inventory.js";
 import { detectSourceFormat } from "../model/kind.js";
 import type { PolicyKind } from "../model/policy.js";
@@ -51,8 +51,7 @@ async function lintFile(task: LintTask): Promise<DocumentResult | undefined> {
 }
 
 function lintOptionsOf(options: LintTask["options"]): LintOptions {
-  const { kind, parameters, ...rest } = options;
-  void parameters;
+  const { kind, parameters: _parameters, ...rest } = options;
   const policyKind = kind === "key-policy" || kind === "bucket-policy" ? kind : undefined;
   return { ...rest, ...(policyKind ? { kind: policyKind } : {}) };
 }
@@ -66,49 +65,47 @@ export async function lintSource(bytes: Uint8Array, path: string, options: LintT
   const lintOptions = lintOptionsOf(options);
   const policyKind = lintOptions.kind;
   const context: SourceContext = { trust: options.trust ?? { trustedAccounts: [] }, ...(parameters ? { parameters } : {}) };
-  const task = { path, explicit };
-  const read = { bytes };
-  const decoded = decodeSource(read.bytes);
+  const decoded = decodeSource(bytes);
   if (!decoded.ok) {
     // Binary or non-UTF-8 files found in folders are reported only where policies are looked for (`*.json`).
-    if (!task.explicit && !JSON_NAME.test(task.path)) return undefined;
-    return lintDocument(createDocument(read.bytes, task.path), lintOptions);
+    if (!explicit && !JSON_NAME.test(path)) return undefined;
+    return lintDocument(createDocument(bytes, path), lintOptions);
   }
 
-  if (isYaml(task.path, decoded.text, kind)) {
+  if (isYaml(path, decoded.text, kind)) {
     // In folders, YAML that does not even name a template section (a workflow, a Helm chart, docker-compose)
     // is not ours: skipped without parsing, so that its syntax is not reported.
-    if (!task.explicit && !TEMPLATE_SECTION.test(decoded.text)) return undefined;
+    if (!explicit && !TEMPLATE_SECTION.test(decoded.text)) return undefined;
     await loadYamlParser();
-    const inventory = loadCloudFormationYaml(decoded.text, task.path, context);
+    const inventory = loadCloudFormationYaml(decoded.text, path, context);
     if (inventory) return lintInventory(inventory, lintOptions);
     // YAML that is not a template: skipped inside folders, a finding when named.
-    if (!task.explicit) return undefined;
+    if (!explicit) return undefined;
     const what = "YAML, but not a CloudFormation template (no AWSTemplateFormatVersion, no Resources of AWS types)";
-    return { ...lintInventory(notASource(task.path, what), lintOptions), kindReason: `not decided: the file is ${what}` };
+    return { ...lintInventory(notASource(path, what), lintOptions), kindReason: `not decided: the file is ${what}` };
   }
 
   // A `.template` (or other non-JSON-named) file in a folder that does not start like JSON: an email or nginx
   // template, not a CloudFormation one.
-  if (!task.explicit && !JSON_NAME.test(task.path) && !/^\s*[[{]/.test(decoded.text)) return undefined;
-  const document: PolicyDocument = createDocument(read.bytes, task.path);
+  if (!explicit && !JSON_NAME.test(path) && !/^\s*[[{]/.test(decoded.text)) return undefined;
+  const document: PolicyDocument = createDecodedDocument(decoded, path);
   if (document.problem) return lintDocument(document, lintOptions);
   const format = kind === "cloudformation" || kind === "terraform-plan" ? kind : policyKind ? "policy" : detectSourceFormat(document.value);
   switch (format) {
     case "cloudformation": {
-      return lintInventory(loadCloudFormationJson(decoded.text, task.path, context), lintOptions);
+      return lintInventory(loadCloudFormationJson(decoded.text, path, context), lintOptions);
     }
     case "terraform-plan": {
       const parsed = parsedJsonOf(document);
       if (!parsed) return lintDocument(document, lintOptions);
-      return lintInventory(loadTerraformPlan(parsed, task.path, context), lintOptions);
+      return lintInventory(loadTerraformPlan(parsed, path, context), lintOptions);
     }
     case "policy":
       return lintDocument(document, lintOptions);
     default:
       // Inside folders, JSON that is plainly none of these (package.json, tsconfig.json) is skipped; a file
       // named on the command line is always linted, so a wrong file there is a finding, not silence.
-      return task.explicit ? lintDocument(document, lintOptions) : undefined;
+      return explicit ? lintDocument(document, lintOptions) : undefined;
   }
 }
 

@@ -95,19 +95,10 @@ class DocumentContext implements RuleContext {
   }
 
   report(descriptor: ReportDescriptor): void {
-    const meta = this.rule!.meta;
-    const template = meta.messages[descriptor.messageId];
-    if (template === undefined) throw new Error(`rule ${meta.id} reported unknown message id ${descriptor.messageId}`);
     // In a template, a finding at a value kmslint could not evaluate is replaced by unresolved-value's finding there.
     if (descriptor.path && this.document.isUnresolved?.(descriptor.path)) return;
     const range = descriptor.range ?? (descriptor.path ? this.document.locate(descriptor.path, descriptor.target) : this.document.whole());
-    const finding: Finding = {
-      ruleId: meta.id,
-      severity: this.setting ?? descriptor.severity ?? meta.severity,
-      message: formatMessage(template, descriptor.data),
-      messageId: descriptor.messageId,
-      range,
-    };
+    const finding = newFinding(this.rule!.meta, this.setting, descriptor, range);
     if (descriptor.statement) {
       const { index, sid } = descriptor.statement;
       finding.statement = sid ? { index, sid: sid.value } : { index };
@@ -115,6 +106,13 @@ class DocumentContext implements RuleContext {
     if (this.resource !== undefined) finding.resource = this.resource;
     this.findings.push(finding);
   }
+}
+
+/** A finding of a rule: its message from the template, its severity from the config, the finding or the rule. */
+function newFinding(meta: Rule["meta"], setting: Severity | undefined, descriptor: { messageId: string; data?: Record<string, string | number>; severity?: Severity }, range: Range): Finding {
+  const template = meta.messages[descriptor.messageId];
+  if (template === undefined) throw new Error(`rule ${meta.id} reported unknown message id ${descriptor.messageId}`);
+  return { ruleId: meta.id, severity: setting ?? descriptor.severity ?? meta.severity, message: formatMessage(template, descriptor.data), messageId: descriptor.messageId, range };
 }
 
 export function lintDocument(document: PolicyDocument, options: LintOptions = {}): DocumentResult {
@@ -209,10 +207,13 @@ export function lintInventory(inventory: Inventory, options: LintOptions = {}): 
   }
   let current: Rule | undefined;
   let setting: Severity | undefined;
+  let currentOptions: RuleOptions = {};
   const inventoryContext: InventoryContext = {
     inventory,
     trust,
-    options: {},
+    get options() {
+      return currentOptions;
+    },
     analysisOf(policy) {
       if (!policy?.document?.policy) return undefined;
       let context = contexts.get(policy);
@@ -223,16 +224,7 @@ export function lintInventory(inventory: Inventory, options: LintOptions = {}): 
       return context.analysis;
     },
     report(descriptor: InventoryReportDescriptor) {
-      const meta = current!.meta;
-      const template = meta.messages[descriptor.messageId];
-      if (template === undefined) throw new Error(`rule ${meta.id} reported unknown message id ${descriptor.messageId}`);
-      const finding: Finding = {
-        ruleId: meta.id,
-        severity: setting ?? descriptor.severity ?? meta.severity,
-        message: formatMessage(template, descriptor.data),
-        messageId: descriptor.messageId,
-        range: descriptor.range,
-      };
+      const finding = newFinding(current!.meta, setting, descriptor, descriptor.range);
       if (descriptor.resource) finding.resource = descriptor.resource.address;
       findings.push(finding);
     },
@@ -243,7 +235,7 @@ export function lintInventory(inventory: Inventory, options: LintOptions = {}): 
     if (ruleSetting === "off") continue;
     current = rule;
     setting = ruleSetting;
-    (inventoryContext as { options: RuleOptions }).options = ruleOptions(rule.meta, options.ruleOptions?.[rule.meta.id]);
+    currentOptions = ruleOptions(rule.meta, options.ruleOptions?.[rule.meta.id]);
     rule.checkInventory(inventoryContext);
   }
   if (trust.account === STACK_ACCOUNT) {

@@ -71,6 +71,15 @@ export function createDocument(input: Uint8Array | string, filePath: string): Po
     hadBom = decoded.hadBom;
     rawBytes = decoded.bytes - (hadBom ? 3 : 0);
   }
+  return documentFromText(text, filePath, hadBom, rawBytes);
+}
+
+/** A document from text already decoded (`decodeSource`): the bytes are not decoded a second time. */
+export function createDecodedDocument(decoded: { text: string; hadBom: boolean; bytes: number }, filePath: string): PolicyDocument {
+  return documentFromText(decoded.text, filePath, decoded.hadBom, decoded.bytes - (decoded.hadBom ? 3 : 0));
+}
+
+function documentFromText(text: string, filePath: string, hadBom: boolean, rawBytes: number): PolicyDocument {
   const parsed = parseJson(text);
   if (!parsed.ok) {
     return problemDocument(filePath, { kind: "syntax", message: parsed.message, range: parsed.range }, rawBytes, hadBom);

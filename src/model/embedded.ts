@@ -6,7 +6,7 @@
  */
 import { Buffer } from "node:buffer";
 import { createDocument, type DisallowedCharacter, type PolicyDocument } from "./document.js";
-import { MAX_JSON_DEPTH, type DuplicateKey, type Path, type Position, type Range, type Target } from "./json.js";
+import { MAX_JSON_DEPTH, countParsedStrings, type DuplicateKey, type Path, type Position, type Range, type Target } from "./json.js";
 import { valueAt } from "./inventory.js";
 import { looksLikePolicy, normalizePolicy, type Policy } from "./policy.js";
 
@@ -68,7 +68,7 @@ class ObjectPolicyDocument implements PolicyDocument {
   constructor(private readonly options: ObjectPolicyOptions) {
     this.filePath = options.filePath;
     this.value = options.value;
-    this.depth = depthOf(options.value);
+    this.depth = countParsedStrings(options.value).depth;
     this.policy = this.depth <= MAX_JSON_DEPTH && looksLikePolicy(options.value) ? normalizePolicy(options.value) : undefined;
     try {
       this.serialized = JSON.stringify(options.value);
@@ -225,19 +225,6 @@ export function jsonStringOffsetMap(raw: string, rawOffset: number): (offset: nu
   }
   starts.push(rawOffset + end);
   return (offset) => starts[Math.max(0, Math.min(offset, starts.length - 1))]!;
-}
-
-function depthOf(value: unknown): number {
-  let max = 0;
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (depth > max) max = depth;
-    if (depth > MAX_JSON_DEPTH + 1) continue;
-    if (Array.isArray(node)) for (const item of node) stack.push([item, depth + 1]);
-    else if (node !== null && typeof node === "object") for (const item of Object.values(node)) stack.push([item, depth + 1]);
-  }
-  return max;
 }
 
 /**

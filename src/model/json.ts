@@ -324,7 +324,8 @@ function countStringTokens(text: string): number {
   return count;
 }
 
-function countParsedStrings(value: unknown): { strings: number; depth: number } {
+/** How many strings (keys included) a parsed value holds, and its nesting depth (1 for a scalar). */
+export function countParsedStrings(value: unknown): { strings: number; depth: number } {
   let strings = 0;
   let depth = 0;
   const stack: [unknown, number][] = [[value, 1]];

@@ -133,7 +133,7 @@ describe("kmslint lint on templates and plans", () => {
     const plan = readFileSync(join(ROOT, "policies-examples", "terraform", "bad-plan-rotation-period.json"));
     const strict = fixture({ "plan.json": plan, "kmslint.config.json": JSON.stringify({ rules: { "rotation-period": ["error", { maxDays: 180 }] } }) });
     const r = kmslint(["lint", "--format", "json", "plan.json"], strict);
-    expect(parse(r.stdout)[0]!.messages.map((m) => `${m.ruleId}:${m.level}`)).toEqual(["rotation-period:error"]);
+    expect(parse(r.stdout)[0]!.messages.map((m) => `${brief(m)} ${m.level}`)).toEqual(["rotation-period@39:40 aws_kms_key.archive error"]);
     expect(parse(r.stdout)[0]!.messages[0]!.message).toContain("maximum of 180 days");
     const lenient = fixture({ "plan.json": plan, "kmslint.config.json": JSON.stringify({ rules: { "rotation-period": ["warning", { maxDays: 730 }] } }) });
     expect(parse(kmslint(["lint", "--format", "json", "plan.json"], lenient).stdout)[0]!.messages).toEqual([]);

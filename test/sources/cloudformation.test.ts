@@ -1179,7 +1179,7 @@ describe("Properties written as an Fn::If that cannot be evaluated", () => {
     expect(inventory.unresolved[0]).toMatchObject({ expression: "!If [IsProd, …]", resource: "K", consequence: "the properties of K are not checked" });
     expect(at(inventory.unresolved[0]!.range)).toEqual([9, 17]);
     expect(findings(inventory, "rotation-disabled")).toEqual([]);
-    expect(lintInventory(inventory).findings.map((f) => f.ruleId)).toEqual(["unresolved-value"]);
+    expect(lintInventory(inventory).findings.map((f) => [f.ruleId, ...at(f.range)])).toEqual([["unresolved-value", 9, 17]]);
   });
 
   it("with a condition that evaluates, the branch is read as before", () => {

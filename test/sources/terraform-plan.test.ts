@@ -942,7 +942,9 @@ describe("the AWS managed key aws/s3 reached through a data source", () => {
         consequence: expect.stringContaining("which key data.aws_kms_alias.k reads is not known"),
       }),
     ]);
-    expect(lintInventory(inventory).findings.map((f) => f.ruleId)).toContain("unresolved-value");
+    const note = lintInventory(inventory).findings.find((f) => f.ruleId === "unresolved-value");
+    expect(note?.range).toEqual(inventory.unresolved[0]!.range);
+    expect(note?.message).toContain("Which key data.aws_kms_alias.k reads is not known, so whether");
   });
 });
 
