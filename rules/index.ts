@@ -19,6 +19,9 @@ import rotationPeriod from "./rotation-period.js";
 import awsManagedKeyOnSharedBucket from "./aws-managed-key-on-shared-bucket.js";
 import bucketKeyMismatch from "./bucket-key-mismatch.js";
 import unresolvedValue from "./unresolved-value.js";
+import auditError from "./audit-error.js";
+import keyState from "./key-state.js";
+import importedMaterialExpiring from "./imported-material-expiring.js";
 
 export const allRules: readonly Rule[] = [
   invalidJson,
@@ -39,5 +42,8 @@ export const allRules: readonly Rule[] = [
   rotationPeriod,
   awsManagedKeyOnSharedBucket,
   bucketKeyMismatch,
+  keyState,
+  importedMaterialExpiring,
   unresolvedValue,
+  auditError,
 ];

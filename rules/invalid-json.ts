@@ -4,7 +4,7 @@ export default defineRule({
   meta: {
     id: "invalid-json",
     severity: "error",
-    appliesTo: ["key-policy", "bucket-policy"],
+    appliesTo: ["key-policy", "bucket-policy", "identity-policy"],
     needsPolicy: false,
     description: "The file is not parseable JSON (or not UTF-8 text at all).",
     messages: {

@@ -6,7 +6,7 @@ import { conditionKeyRole } from "../src/analysis/conditions.js";
 import { findConditionKey } from "../src/model/catalogue.js";
 import { structureIssues, suggest } from "../src/model/grammar.js";
 import { FIRST_CHARACTER, MAX_JSON_DEPTH, type Path } from "../src/model/json.js";
-import { statementLabel, type Located, type PrincipalElement, type Statement } from "../src/model/policy.js";
+import { KIND_NAMES, statementLabel, type Located, type PolicyKind, type PrincipalElement, type Statement } from "../src/model/policy.js";
 
 /**
  * Condition operators of the IAM policy language.
@@ -19,8 +19,18 @@ export const CONDITION_OPERATORS = [
   "Bool", "BinaryEquals", "IpAddress", "NotIpAddress", "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike", "Null",
 ] as const;
 
-/** KMS accepts TAB, LF, CR and U+0020–U+00FF in a key policy (PutKeyPolicy `Policy` pattern in the KMS API model). */
-const OUTSIDE_KMS_CHARACTER_SET = /[^\t\n\r\u0020-\u00ff]/u;
+/**
+ * KMS accepts TAB, LF, CR and U+0020–U+00FF in a key policy (PutKeyPolicy `Policy` pattern in the KMS API model);
+ * IAM the same in a policy document (`policyDocumentType` in the IAM API model; IAM quotas page, AWS-FACTS §1.3).
+ */
+const OUTSIDE_POLICY_CHARACTER_SET = /[^\t\n\r\u0020-\u00ff]/u;
+/** What the service does with a character outside that set. */
+const CHARACTER_SET_REJECTION: Partial<Record<PolicyKind, string>> = {
+  "key-policy": "KMS rejects the policy with MalformedPolicyDocumentException",
+  "identity-policy": "IAM rejects the policy (the IAM API accepts no other character in a policy document)",
+};
+/** IAM: "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*". */
+const IAM_SID = /^[0-9A-Za-z]*$/;
 const MAX_CHARACTER_FINDINGS = 5;
 const POLICY_VARIABLE = /\$\{[^}]*\}/;
 const ACTION = /^[a-z0-9*?-]+:[a-z0-9*?]+$/i;
@@ -29,14 +39,14 @@ export default defineRule({
   meta: {
     id: "invalid-policy",
     severity: "error",
-    appliesTo: ["key-policy", "bucket-policy"],
+    appliesTo: ["key-policy", "bucket-policy", "identity-policy"],
     needsPolicy: false,
     inventory: true,
     description: "The document violates the policy grammar: AWS rejects it, or reads it differently than it looks.",
     messages: {
-      notObject: "The file holds {{what}}, not a policy document: a key or bucket policy is a JSON object with \"Version\" and \"Statement\". Nothing else in this file was checked.",
+      notObject: "The file holds {{what}}, not a policy document: {{policyWords}} is a JSON object with \"Version\" and \"Statement\". Nothing else in this file was checked.",
       notPolicy:
-        "The document has no \"Statement\" element, so it is not a policy: a key or bucket policy is a JSON object with \"Version\" and \"Statement\". Nothing else in this file was checked.",
+        "The document has no \"Statement\" element, so it is not a policy: {{policyWords}} is a JSON object with \"Version\" and \"Statement\". Nothing else in this file was checked.",
       tooDeep: "The document is nested {{depth}} levels deep; a policy is at most 6. It was not checked further.",
       duplicateKey:
         "Duplicate key \"{{key}}\" (first at {{first}}). JSON parsers disagree on which one wins (JSON.parse, and kmslint, take the last; others take the first or reject the file), so a reviewer or another tool may read a different policy than the one AWS enforces. Keep one.",
@@ -52,6 +62,12 @@ export default defineRule({
       missingElementKms:
         "Statement {{statement}} has no {{element}}. KMS accepts the policy, but the statement has no effect. Add {{example}}.",
       missingElementS3: "Statement {{statement}} has no {{element}}; S3 rejects the policy (MalformedPolicy: Missing required field {{element}}).",
+      missingElementIam:
+        "Statement {{statement}} has no {{element}} (nor Not{{element}}); IAM rejects the policy (MalformedPolicyDocument: Policy statement must contain {{things}}). Add {{example}}.",
+      principalInIdentity:
+        "Statement {{statement}} has {{element}}, but an IAM identity policy names no principal: IAM rejects it (MalformedPolicyDocument: Policy document should not specify a principal). An identity policy grants the user, group or role it is attached to; to grant others, use the resource's policy (a key or bucket policy) or a role they can assume. If this is a key or bucket policy, pass --kind.",
+      iamSid:
+        "Sid {{sid}} has characters other than A-Z, a-z and 0-9; IAM rejects it in an identity policy (MalformedPolicyDocument: Statement IDs (SID) must be alpha-numeric). Write it as {{fix}}.",
       duplicateSid:
         "Sid \"{{sid}}\" is also the Sid of statement #{{first}}. {{consequence}} Give each statement its own Sid so that findings, reviews and logs can name it.",
       principalString: "A string Principal must be \"*\"; {{value}} is not. Write {\"AWS\": {{value}}} for an account or ARN, {\"Service\": …} for a service.",
@@ -81,7 +97,7 @@ export default defineRule({
       arnValue:
         "{{operator}} compares the six colon-separated fields of an ARN; {{value}} has {{fields}}, so it matches no request{{effect}}. Write the whole ARN (arn:partition:service:region:account:resource), with * for the parts that may vary.",
       characterSet:
-        "Character {{character}} (U+{{code}}) is outside the key policy character set (tab, line feed, carriage return and U+0020–U+00FF): KMS rejects the policy with MalformedPolicyDocumentException.{{more}}",
+        "Character {{character}} (U+{{code}}) is outside the {{kindName}} character set (tab, line feed, carriage return and U+0020–U+00FF): {{rejection}}.{{more}}",
       kindGuess: "kmslint could not tell for sure whether this is a key policy or a bucket policy ({{reason}}); it was checked as a {{kindName}}. Pass --kind to be sure.",
       rotationPeriod:
         "{{property}} is {{value}}, but KMS accepts a rotation period of 90 to 2560 days (whole days): {{deploy}}. Use a period from 90 to 2560 days (365 by default).",
@@ -100,9 +116,10 @@ export default defineRule({
     const { document } = context;
     if (document.problem) return;
     const value = document.value;
+    const policyWords = context.kind === "identity-policy" ? "an IAM policy" : "a key or bucket policy";
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
       const what = Array.isArray(value) ? "a JSON array" : value === null ? "null" : `a JSON ${typeof value}`;
-      context.report({ messageId: "notObject", data: { what }, range: document.whole() });
+      context.report({ messageId: "notObject", data: { what, policyWords }, range: document.whole() });
       return;
     }
     for (const duplicate of document.duplicateKeys()) {
@@ -117,7 +134,7 @@ export default defineRule({
       return;
     }
     if (!document.policy) {
-      context.report({ messageId: "notPolicy", range: context.document.anchor?.() ?? FIRST_CHARACTER });
+      context.report({ messageId: "notPolicy", data: { policyWords }, range: context.document.anchor?.() ?? FIRST_CHARACTER });
       return;
     }
     for (const issue of structureIssues(value)) {
@@ -126,14 +143,15 @@ export default defineRule({
       const message = statement?.sid && statement.sid.value !== "" ? issue.message.replace(/\bstatement #\d+/i, (m) => `${m[0] === "S" ? "Statement" : "statement"} ${statementLabel(statement)}`) : issue.message;
       context.report({ messageId: "structure", data: { message }, path: issue.path, target: issue.target, statement });
     }
-    if (context.kind === "key-policy") checkCharacterSet(context);
+    checkCharacterSet(context);
     if (context.kindDecision && !context.kindDecision.confident && context.policy.statements.length > 0) {
-      const kindName = context.kind === "key-policy" ? "key policy" : "bucket policy";
-      context.report({ messageId: "kindGuess", data: { reason: context.kindDecision.reason, kindName }, range: context.document.anchor?.() ?? FIRST_CHARACTER, severity: "warning" });
+      context.report({ messageId: "kindGuess", data: { reason: context.kindDecision.reason, kindName: KIND_NAMES[context.kind] }, range: context.document.anchor?.() ?? FIRST_CHARACTER, severity: "warning" });
     }
 
     const policy = context.policy;
-    const kms = context.kind === "key-policy";
+    const kind = context.kind;
+    const kms = kind === "key-policy";
+    const identity = kind === "identity-policy";
     if (policy.statementIsArray && policy.statements.length === 0 && Array.isArray((value as Record<string, unknown>)["Statement"])) {
       context.report({
         messageId: "noStatements",
@@ -151,31 +169,41 @@ export default defineRule({
     const sids = new Map<string, number>();
     for (const statement of policy.statements) {
       const label = statementLabel(statement);
-      checkPairs(context, statement, label, kms);
+      checkPairs(context, statement, label, kind);
       if (statement.sid && statement.sid.value !== "") {
         const first = sids.get(statement.sid.value);
         if (first !== undefined) {
           // KMS accepts duplicate Sids (the aws/secretsmanager key policy AWS writes has two); IAM Access Analyzer's
-          // policy validation reports them as errors for resource policies, so bucket policies keep the error.
-          const consequence = kms ? "KMS accepts it (the aws/secretsmanager key policy that AWS itself writes has one)." : "IAM Access Analyzer policy validation reports this as an error.";
+          // policy validation reports them as errors for resource policies, so bucket policies keep the error; IAM
+          // rejects them in identity policies.
+          const consequence = kms
+            ? "KMS accepts it (the aws/secretsmanager key policy that AWS itself writes has one)."
+            : identity
+              ? "IAM rejects the policy (MalformedPolicyDocument: Statement IDs (SID) in a single policy must be unique)."
+              : "IAM Access Analyzer policy validation reports this as an error.";
           context.report({ messageId: "duplicateSid", data: { sid: statement.sid.value, first, consequence }, path: statement.sid.path, statement, severity: kms ? "warning" : "error" });
         } else sids.set(statement.sid.value, statement.index);
+        if (identity && !IAM_SID.test(statement.sid.value)) {
+          const fix = statement.sid.value.replace(/[^0-9A-Za-z]/g, "");
+          context.report({ messageId: "iamSid", data: { sid: JSON.stringify(statement.sid.value), fix: fix === "" ? "letters and digits only, or remove it" : JSON.stringify(fix) }, path: statement.sid.path, statement });
+        }
       }
-      for (const element of [statement.principal, statement.notPrincipal]) if (element) checkPrincipal(context, statement, element);
+      // In an identity policy a principal is itself the error (checkPairs); its entries are not checked further.
+      if (!identity) for (const element of [statement.principal, statement.notPrincipal]) if (element) checkPrincipal(context, statement, element);
       for (const action of [...(statement.action ?? []), ...(statement.notAction ?? [])]) {
         if (action.value !== "*" && !ACTION.test(action.value)) {
           context.report({ messageId: "action", data: { value: JSON.stringify(action.value) }, path: action.path, statement });
         }
       }
       for (const resource of [...(statement.resource ?? []), ...(statement.notResource ?? [])]) {
-        checkResource(context, statement, resource, kms);
+        checkResource(context, statement, resource, kind);
         if (oldVersion && POLICY_VARIABLE.test(resource.value)) {
           context.report({ messageId: "variableOldVersion", data: { value: JSON.stringify(resource.value), version }, path: resource.path, statement, severity: "warning" });
         }
       }
       checkConditions(context, statement, oldVersion, version);
     }
-    if (!kms) checkBucketNames(context);
+    if (kind === "bucket-policy") checkBucketNames(context);
   },
 });
 
@@ -185,18 +213,30 @@ function statementAt(context: RuleContext, path: Path): Statement | undefined {
   return context.policy.statements.find((s) => s.index === index && (typeof path[1] === "number" || !context.policy.statementIsArray));
 }
 
-function checkPairs(context: RuleContext, statement: Statement, label: string, kms: boolean): void {
+function checkPairs(context: RuleContext, statement: Statement, label: string, kind: PolicyKind): void {
   const has = (name: string) => statement.elements.includes(name);
-  for (const [a, b] of [["Principal", "NotPrincipal"], ["Action", "NotAction"], ["Resource", "NotResource"]] as const) {
+  if (kind === "identity-policy") {
+    // AWS rejects any principal in an identity policy: each one is reported where it is written.
+    for (const element of ["Principal", "NotPrincipal"] as const) {
+      if (has(element)) context.report({ messageId: "principalInIdentity", data: { statement: label, element }, path: [...statement.path, element], target: "key", statement });
+    }
+  } else if (has("Principal") && has("NotPrincipal")) {
+    context.report({ messageId: "bothElements", data: { statement: label, a: "Principal", b: "NotPrincipal" }, path: [...statement.path, "NotPrincipal"], target: "key", statement });
+  }
+  for (const [a, b] of [["Action", "NotAction"], ["Resource", "NotResource"]] as const) {
     if (has(a) && has(b)) context.report({ messageId: "bothElements", data: { statement: label, a, b }, path: [...statement.path, b], target: "key", statement });
   }
-  if (!has("Principal") && !has("NotPrincipal")) {
-    context.report({ messageId: "missingPrincipal", data: { statement: label, kindName: kms ? "key policy" : "bucket policy" }, path: statement.path, statement });
+  if (kind !== "identity-policy" && !has("Principal") && !has("NotPrincipal")) {
+    context.report({ messageId: "missingPrincipal", data: { statement: label, kindName: KIND_NAMES[kind] }, path: statement.path, statement });
   }
   for (const [element, other, example] of [["Action", "NotAction", "the KMS actions it allows or denies"], ["Resource", "NotResource", "\"Resource\": \"*\" (in a key policy, \"*\" means this key)"]] as const) {
     if (has(element) || has(other)) continue;
-    if (kms) context.report({ messageId: "missingElementKms", data: { statement: label, element, example }, path: statement.path, statement, severity: "warning" });
-    else context.report({ messageId: "missingElementS3", data: { statement: label, element }, path: statement.path, statement });
+    if (kind === "key-policy") context.report({ messageId: "missingElementKms", data: { statement: label, element, example }, path: statement.path, statement, severity: "warning" });
+    else if (kind === "bucket-policy") context.report({ messageId: "missingElementS3", data: { statement: label, element }, path: statement.path, statement });
+    else {
+      const [things, iamExample] = element === "Action" ? ["actions", "the actions it allows or denies"] : ["resources", "the ARNs of the resources it applies to, or \"*\""];
+      context.report({ messageId: "missingElementIam", data: { statement: label, element, things, example: iamExample }, path: statement.path, statement });
+    }
   }
 }
 
@@ -229,7 +269,8 @@ function checkPrincipal(context: RuleContext, statement: Statement, element: Pri
   }
 }
 
-function checkResource(context: RuleContext, statement: Statement, resource: Located<string>, kms: boolean): void {
+function checkResource(context: RuleContext, statement: Statement, resource: Located<string>, kind: PolicyKind): void {
+  const kms = kind === "key-policy";
   const value = resource.value;
   if (value === "*") return;
   const arn = parseArn(value);
@@ -243,7 +284,7 @@ function checkResource(context: RuleContext, statement: Statement, resource: Loc
     context.report({ messageId: "resourceArn", data: { value: JSON.stringify(value), reason: `unknown partition "${arn.partition}" (expected one of ${PARTITIONS.join(", ")})` }, path: resource.path, statement });
     return;
   }
-  if (!kms && arn.service !== "s3" && arn.service !== "s3express" && !arn.service.includes("*")) {
+  if (kind === "bucket-policy" && arn.service !== "s3" && arn.service !== "s3express" && !arn.service.includes("*")) {
     context.report({ messageId: "bucketResource", data: { value: JSON.stringify(value) }, path: resource.path, statement });
     return;
   }
@@ -353,13 +394,16 @@ function isIpOrCidr(value: string): boolean {
 }
 
 function checkCharacterSet(context: RuleContext): void {
-  const found = context.document.charactersMatching(OUTSIDE_KMS_CHARACTER_SET);
+  const rejection = CHARACTER_SET_REJECTION[context.kind];
+  if (!rejection) return; // S3 does not document a character set for bucket policies
+  const kindName = context.kind === "identity-policy" ? "IAM policy" : KIND_NAMES[context.kind];
+  const found = context.document.charactersMatching(OUTSIDE_POLICY_CHARACTER_SET);
   found.slice(0, MAX_CHARACTER_FINDINGS).forEach((c, i) => {
     const remaining = found.length - MAX_CHARACTER_FINDINGS;
     const more = i === MAX_CHARACTER_FINDINGS - 1 && remaining > 0 ? ` (${remaining} more such characters are not listed)` : "";
     context.report({
       messageId: "characterSet",
-      data: { character: JSON.stringify(c.character), code: c.codePoint.toString(16).toUpperCase().padStart(4, "0"), more },
+      data: { character: JSON.stringify(c.character), code: c.codePoint.toString(16).toUpperCase().padStart(4, "0"), kindName, rejection, more },
       range: c.range,
     });
   });

@@ -1,10 +1,13 @@
 import { defineRule } from "../src/engine/rule.js";
 import { catalogueSource, conditionKeyNames, findConditionKey } from "../src/model/catalogue.js";
 import { suggest } from "../src/model/grammar.js";
-import { statementLabel, type ConditionOperator } from "../src/model/policy.js";
+import { statementLabel, type ConditionOperator, type ResourcePolicyKind } from "../src/model/policy.js";
 
-/** Services whose condition keys can be in the request context of each kind's requests (plus global `aws:` keys). */
-const SERVICES = { "key-policy": ["kms"], "bucket-policy": ["s3", "s3express"] } as const;
+/**
+ * Services whose condition keys can be in the request context of each kind's requests (plus global `aws:` keys).
+ * An identity policy governs requests to every service, so a key of any service may be in place there.
+ */
+const SERVICES: Record<ResourcePolicyKind, readonly string[]> = { "key-policy": ["kms"], "bucket-policy": ["s3", "s3express"] };
 
 let knownNames: string[] | undefined;
 
@@ -25,7 +28,7 @@ export default defineRule({
   meta: {
     id: "unknown-condition-key",
     severity: "warning",
-    appliesTo: ["key-policy", "bucket-policy"],
+    appliesTo: ["key-policy", "bucket-policy", "identity-policy"],
     description: "A condition key that does not exist, or that the service's requests never carry.",
     messages: {
       unknown:
@@ -35,7 +38,7 @@ export default defineRule({
     },
   },
   check(context) {
-    const services: readonly string[] = SERVICES[context.kind];
+    const services: readonly string[] | undefined = context.kind === "identity-policy" ? undefined : SERVICES[context.kind];
     const kindService = context.kind === "key-policy" ? "KMS" : "S3";
     for (const statement of context.policy.statements) {
       for (const condition of statement.conditions) {
@@ -54,7 +57,7 @@ export default defineRule({
           });
           continue;
         }
-        if (info.service === "aws" || services.includes(info.service)) continue;
+        if (!services || info.service === "aws" || services.includes(info.service)) continue;
         context.report({
           messageId: "otherService",
           data: { key: JSON.stringify(key), statement: label, service: info.service, kindService, operator: operator.raw, outcome },

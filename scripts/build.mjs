@@ -22,6 +22,8 @@ const common = {
 const main = await build({ ...common, entryPoints: { kmslint: 'src/cli/main.ts' }, outdir: 'dist', entryNames: '[name]', chunkNames: 'chunks/[name]-[hash]', splitting: true });
 // The lint worker for large runs: its own single file, so that the command's start-up loads nothing extra.
 const worker = await build({ ...common, entryPoints: { 'kmslint-worker': 'src/cli/worker.ts' }, outdir: 'dist', entryNames: '[name]' });
-const outputs = { ...main.metafile.outputs, ...worker.metafile.outputs };
+// The live audit's worker for the per-key calls of large regions (it carries the KMS client).
+const auditWorker = await build({ ...common, entryPoints: { 'kmslint-audit-worker': 'src/sources/aws/key-worker.ts' }, outdir: 'dist', entryNames: '[name]' });
+const outputs = { ...main.metafile.outputs, ...worker.metafile.outputs, ...auditWorker.metafile.outputs };
 const bytes = Object.entries(outputs).map(([f, o]) => `${f} ${(o.bytes / 1024).toFixed(0)} KB`);
 console.log(`bundle: ${bytes.join(', ')}`);

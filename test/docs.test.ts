@@ -2,7 +2,9 @@
  * The examples in the rule pages (rules/*.md) and docs/semantics.md are run, not trusted: every policy,
  * template or plan block is linted with the flags the prose gives ("Linted with `--account …`") and the
  * output block that follows it (```text) must be exactly what kmslint prints, as `line:col  level  message
- * ruleId` lines. Prose that says kmslint "reports nothing" expects no finding.
+ * ruleId` lines. Prose that says kmslint "reports nothing" expects no finding. An account snapshot (a JSON block
+ * starting with "Account") is audited through the fake AWS endpoint, and its output groups findings under
+ * each resource's ARN.
  *
  * KMSLINT_UPDATE_DOCS=1 rewrites the output blocks from kmslint's current output (review the diff).
  */
@@ -13,6 +15,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { lintSource, type LintTask } from "../src/cli/lint-task.js";
 import type { Finding } from "../src/engine/linter.js";
 import type { TrustContext } from "../src/engine/rule.js";
+import type { AccountSnapshot } from "../src/fake-aws/snapshot.js";
+import { auditSnapshot, renderAudit } from "./audit-helpers.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const UPDATE = process.env["KMSLINT_UPDATE_DOCS"] === "1";
@@ -34,7 +38,9 @@ interface Example {
   output: Block | undefined;
 }
 
-const INPUT = /"Statement"|AWSTemplateFormatVersion|^Resources:|"format_version"/m;
+const INPUT = /"Statement"|AWSTemplateFormatVersion|^Resources:|"format_version"|"Kms"/m;
+/** An account snapshot (src/fake-aws/snapshot.ts): audited through the fake AWS endpoint, as `kmslint audit --demo FILE` would. */
+const SNAPSHOT = /^\{\s*"Account"\s*:/;
 
 function examplesOf(file: string, text: string): Example[] {
   const blocks: Block[] = [];
@@ -93,10 +99,18 @@ describe("documentation examples print what kmslint prints", () => {
     it(`${file} (${examples.length} examples)`, async () => {
       const updates: { block: Block; actual: string }[] = [];
       for (const [n, example] of examples.entries()) {
-        const input = join(tmp, `${file.replace(/[/.]/g, "-")}-${n}.${example.block.lang}`);
-        writeFileSync(input, example.block.body);
-        const result = await lintSource(readFileSync(input), input, optionsOf(example.flags));
-        const actual = render(result?.findings ?? []);
+        let actual: string;
+        if (SNAPSHOT.test(example.block.body)) {
+          // Audited as of the date the prose gives ("Audited on 2026-11-24"), so that expiry stays the same.
+          const on = /[Aa]udited on (\d{4}-\d{2}-\d{2})/.exec(text.slice(0, example.block.start))?.[1] ?? "2026-11-24";
+          const { findings } = await auditSnapshot(JSON.parse(example.block.body) as AccountSnapshot, { readAt: new Date(`${on}T00:00:00Z`) });
+          actual = renderAudit(findings);
+        } else {
+          const input = join(tmp, `${file.replace(/[/.]/g, "-")}-${n}.${example.block.lang}`);
+          writeFileSync(input, example.block.body);
+          const result = await lintSource(readFileSync(input), input, optionsOf(example.flags));
+          actual = render(result?.findings ?? []);
+        }
         if (UPDATE && example.output && example.expected !== actual) {
           updates.push({ block: example.output, actual });
           continue;

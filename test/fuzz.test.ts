@@ -345,7 +345,7 @@ const MAX_FILE_BYTES = MAX_SOURCE_FILE_BYTES;
 const ONE_MB = 1024 * 1024;
 const MAX_DEPTH = 64;
 const SEVERITIES = new Set(["error", "warning", "info"]);
-const KINDS = new Set(["key-policy", "bucket-policy"]);
+const KINDS = new Set(["key-policy", "bucket-policy", "identity-policy"]);
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const lenientDecoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
@@ -358,7 +358,7 @@ interface Context {
 
 const contextArb: fc.Arbitrary<Context> = fc.record({
   filePath: fc.constantFrom("policy.json", "key-policy.json", "bucket-policy.json", "s3/kms-key.json", "C:\\policies\\Bucket.JSON", "policy"),
-  kind: fc.constantFrom<PolicyKind | undefined>(undefined, undefined, "key-policy", "bucket-policy"),
+  kind: fc.constantFrom<PolicyKind | undefined>(undefined, undefined, "key-policy", "bucket-policy", "identity-policy"),
   trust: fc.constantFrom<TrustContext | undefined>(undefined, { trustedAccounts: [] }, { account: ACCOUNT, org: "o-a1b2c3d4e5", trustedAccounts: ["444455556666"] }),
 });
 

@@ -37,7 +37,8 @@ export function classOf(kind: PolicyKind, name: string, accessLevel: string): Ac
   return "write";
 }
 
-const SERVICE: Record<PolicyKind, string> = { "key-policy": "kms", "bucket-policy": "s3" };
+// An identity policy is never analysed (the access rules do not apply to it; it names no principal): no service.
+const SERVICE: Record<PolicyKind, string> = { "key-policy": "kms", "bucket-policy": "s3", "identity-policy": "" };
 
 /** Whether an action pattern (`kms:Decrypt`, `kms:*`, `*`, `*:Get*`) matches `service:name`. */
 export function patternMatches(pattern: string, service: string, name: string): boolean {

@@ -4,7 +4,8 @@
  */
 import type { PolicyAnalysis, Reach } from "./index.js";
 
-const KIND_WORDS = { "key-policy": "key", "bucket-policy": "bucket" } as const;
+// An identity policy is never analysed (the access rules do not apply to it); "resource" keeps the type total.
+const KIND_WORDS = { "key-policy": "key", "bucket-policy": "bucket", "identity-policy": "resource" } as const;
 
 export function resourceWord(analysis: PolicyAnalysis): string {
   return KIND_WORDS[analysis.kind];

@@ -9,7 +9,7 @@ import { lintDocument, lintInventory, type DocumentResult, type LintOptions } fr
 import { createDecodedDocument, createDocument, parsedJsonOf, type PolicyDocument } from "../model/document.js";
 import type { Inventory, SourceContext } from "../model/inventory.js";
 import { detectSourceFormat } from "../model/kind.js";
-import type { PolicyKind } from "../model/policy.js";
+import { POLICY_KINDS, type PolicyKind } from "../model/policy.js";
 import { decodeSource } from "../model/source.js";
 import { toLintResult, type LintResult } from "../report/results.js";
 import { loadCloudFormationJson } from "../sources/cfn-json.js";
@@ -52,7 +52,7 @@ async function lintFile(task: LintTask): Promise<DocumentResult | undefined> {
 
 function lintOptionsOf(options: LintTask["options"]): LintOptions {
   const { kind, parameters: _parameters, ...rest } = options;
-  const policyKind = kind === "key-policy" || kind === "bucket-policy" ? kind : undefined;
+  const policyKind = kind !== undefined && (POLICY_KINDS as readonly string[]).includes(kind) ? (kind as PolicyKind) : undefined;
   return { ...rest, ...(policyKind ? { kind: policyKind } : {}) };
 }
 
@@ -114,7 +114,7 @@ export async function lintSource(bytes: Uint8Array, path: string, options: LintT
  * JSON, and other files (`.template`) whose text does not start like JSON but names template sections.
  */
 function isYaml(path: string, text: string, kind: ForcedKind | undefined): boolean {
-  if (kind === "key-policy" || kind === "bucket-policy" || kind === "terraform-plan") return false;
+  if (kind !== undefined && kind !== "cloudformation") return false;
   if (YAML_NAME.test(path)) return true;
   const first = /\S/.exec(text)?.[0];
   if (first === "{" || first === "[" || first === undefined) return false;

@@ -144,6 +144,11 @@ async function lintPaths(paths: readonly string[], options: LintCommandOptions, 
     io.stdout(await formatPretty(results, { ...sum, skipped }));
   }
 
+  return exitCode(sum, options, io);
+}
+
+/** 0, or 1 for an error-severity finding or more warnings than --max-warnings (DESIGN.md "Output contract"). */
+export function exitCode(sum: { errors: number; warnings: number }, options: { exitZero: boolean; maxWarnings?: number }, io: Io): number {
   if (options.exitZero) return EXIT_OK;
   if (sum.errors > 0) return EXIT_FINDINGS;
   if (options.maxWarnings !== undefined && options.maxWarnings >= 0 && sum.warnings > options.maxWarnings) {

@@ -13,8 +13,9 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 const LINT_HELP_AFTER = `
 What each file is, is decided by its content, not its name: a CloudFormation template (YAML or JSON with
 AWSTemplateFormatVersion, or Resources of AWS types), a Terraform plan or state (terraform show -json:
-format_version with planned_values or values), or a policy, whose kind (key or bucket policy) comes from
-kms: or s3: actions, bucket ARNs and the file name. --kind forces one. Terraform HCL (.tf) is not read: lint
+format_version with planned_values or values), or a policy: an IAM identity policy when no statement names
+a Principal (unless the file name says key-policy or bucket-policy), else a key or bucket policy by kms: or
+s3: actions, bucket ARNs and the file name. --kind forces one. Terraform HCL (.tf) is not read: lint
 the plan (terraform show -json plan.out > plan.json). Inside folders, *.json, *.yaml, *.yml and *.template
 files that are none of these are skipped; files named on the command line are always linted. node_modules
 and .git are never entered.
@@ -44,9 +45,50 @@ Exit codes:
 Examples:
   kmslint lint policies/                          lint every policy JSON under policies/
   kmslint lint --kind key-policy key.json         lint one file as a KMS key policy
+  kmslint lint docs/audit-iam-policy.json         lint an IAM identity policy (grammar, size, names)
   kmslint lint --account 111122223333 template.yaml --parameter TrustedAccount=444455556666
   terraform show -json plan.out > plan.json && kmslint lint plan.json
   kmslint lint --account 111122223333 --org o-a1b2c3d4e5 --format json policies/ > report.json
+`;
+
+const AUDIT_FORMAT_CHOICES = ["pretty", "json"];
+
+const AUDIT_HELP_AFTER = `
+Read-only: only Describe, Get and List calls (and STS GetCallerIdentity). docs/audit-iam-policy.json in the
+package is the least-privilege IAM policy it needs. Credentials and region are found as the AWS CLI finds
+them: --profile or AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO (aws sso login), web identity, the instance role;
+AWS_ENDPOINT_URL replaces AWS's endpoints.
+
+Reads per region ListKeys, ListAliases, DescribeKey, and for customer managed keys GetKeyPolicy,
+GetKeyRotationStatus (keys that can rotate) and ListKeyRotations (imported key material that expires); then
+S3 ListBuckets and, for buckets of the audited regions, GetBucketPolicy and GetBucketEncryption. Never
+DescribeKey on an alias (on a predefined alias/aws/* alias it would create the AWS managed key).
+
+Calls are paced per region and operation, well under the KMS request quotas (DescribeKey 500/s,
+GetKeyPolicy and GetKeyRotationStatus 250/s, list calls 100/s, S3 100/s); --rate changes one. The SDK
+retries throttling, timeouts and server errors (--max-attempts, --retry-mode). A call that still fails is
+an audit-error finding naming the call, the resource and the permission; the audit goes on.
+
+Findings are listed per key and bucket, named by ARN; a position is a line and column in the policy as
+GetKeyPolicy or GetBucketPolicy returned it, and --format json adds the API answer ("api") and a JSON
+pointer into it ("pointer"). The same rules run as for templates, plus key-state,
+imported-material-expiring and audit-error. The trust context comes from STS and Organizations;
+kmslint.config.json (nearest to the current folder, or --config) adds trusted accounts and rule settings.
+
+Progress goes to stderr (a task list on a terminal, a line every 5 s otherwise). Ctrl-C stops the audit
+and reports what was read (exit 130); a second Ctrl-C quits at once.
+
+Exit codes:
+  0    no error-severity finding (or --exit-zero)
+  1    at least one error, or more warnings than --max-warnings
+  2    the audit could not run: bad flags, no credentials or region, an invalid config
+  130  interrupted (Ctrl-C): the report is partial
+
+Examples:
+  kmslint audit --demo                              a demo account, no AWS credentials needed
+  kmslint audit --profile security --all-regions
+  kmslint audit --region eu-west-1 --region us-east-1 --format json > audit.json
+  kmslint audit --rate GetKeyPolicy=50 --max-attempts 8   a gentler audit of a busy account
 `;
 
 export function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
@@ -61,7 +103,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
 
   program
     .command("lint")
-    .description("Lint KMS key policies and S3 bucket policies: policy JSON, CloudFormation templates, Terraform plans.")
+    .description("Lint KMS key policies, S3 bucket policies and IAM identity policies: policy JSON, CloudFormation templates, Terraform plans.")
     .argument("[paths...]", "files and folders to lint (default: the current folder)")
     .addOption(new Option("-f, --format <format>", "output format").choices(FORMATS).default("pretty" as Format))
     .addOption(new Option("--kind <kind>", "treat every file as this kind instead of detecting it").choices(FORCED_KINDS))
@@ -112,11 +154,64 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
       setExitCode(EXIT_OK);
     });
 
+  program
+    .command("audit")
+    .description("Audit a live AWS account, read-only: its KMS keys, key policies, rotation, S3 buckets, bucket policies and default encryption, in every region asked for.")
+    .option("--profile <name>", "use this profile of the AWS config and credentials files (as AWS_PROFILE does)")
+    .option("--region <region>", "audit this region; repeat for several (default: the profile's or AWS_REGION's region)", collect, [] as string[])
+    .option("--all-regions", "audit every region enabled for the account (Account ListRegions)", false)
+    .addOption(new Option("-f, --format <format>", "output format").choices(AUDIT_FORMAT_CHOICES).default("pretty"))
+    .option("--rate <operation=n>", "requests per second per region for one operation, e.g. GetKeyPolicy=100; repeat for several", collect, [] as string[])
+    .option("--concurrency <n>", "calls in flight per region (default 32)", (v) => parseWholeNumber(v, "--concurrency"))
+    .option("--max-attempts <n>", "attempts per call, the first included, before it counts as failed (default 5)", (v) => parseWholeNumber(v, "--max-attempts"))
+    .addOption(new Option("--retry-mode <mode>", "the AWS SDK's retry strategy (default standard)").choices(["standard", "adaptive"]))
+    .option("--call-timeout <ms>", "milliseconds one attempt may take (default 10000)", (v) => parseWholeNumber(v, "--call-timeout"))
+    .option("-c, --config <file>", "use this config file instead of the kmslint.config.json found from the current folder")
+    .option("--org <id>", "the organization id (o-…), when Organizations DescribeOrganization is not allowed")
+    .option("--trusted-account <id>", "an account whose access is expected; repeat for several", collect, [] as string[])
+    .option("--quiet", "report errors only, and show no progress", false)
+    .option("--no-progress", "show no progress on stderr")
+    .option("--max-warnings <n>", "exit 1 when there are more than n warnings", (v) => parseWholeNumber(v, "--max-warnings"))
+    .option("--exit-zero", "exit 0 even when errors are found", false)
+    .option("--demo [snapshot]", "audit a built-in demo account served by a local stand-in for AWS (no credentials needed), or an account snapshot file")
+    .helpOption("-h, --help", "show help")
+    .addHelpText("after", AUDIT_HELP_AFTER)
+    .action(async (options) => {
+      // The AWS SDK warns on every run under Node 20 that its own support for Node 20 ends in January
+      // 2027; that is for kmslint's maintainers (CHANGELOG, package engines), not for each audit's stderr.
+      process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
+      const { runAudit } = await import("./audit.js");
+      setExitCode(
+        await runAudit(
+          {
+            format: options.format as "pretty" | "json",
+            region: options.region,
+            allRegions: options.allRegions,
+            rate: options.rate,
+            trustedAccount: options.trustedAccount,
+            quiet: options.quiet,
+            progress: options.progress,
+            exitZero: options.exitZero,
+            ...(options.profile ? { profile: options.profile } : {}),
+            ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+            ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+            ...(options.retryMode ? { retryMode: options.retryMode } : {}),
+            ...(options.callTimeout !== undefined ? { callTimeout: options.callTimeout } : {}),
+            ...(options.config ? { config: options.config } : {}),
+            ...(options.org ? { org: options.org } : {}),
+            ...(options.maxWarnings !== undefined ? { maxWarnings: options.maxWarnings } : {}),
+            ...(options.demo !== undefined ? { demo: options.demo } : {}),
+          },
+          { ...io, stderrIsTTY: Boolean(process.stderr.isTTY) },
+        ),
+      );
+    });
+
   program.addHelpText(
     "after",
     `
-Commands to come: audit (a live account), usage (CloudTrail evidence).
-Run "kmslint lint --help" for the lint options and exit codes.`,
+Commands to come: usage (CloudTrail evidence).
+Run "kmslint lint --help" and "kmslint audit --help" for each command's options and exit codes.`,
   );
   return program;
 }

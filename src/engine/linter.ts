@@ -36,6 +36,9 @@ export interface Finding {
   statement?: { index: number; sid?: string };
   /** In a template, plan or account: the resource the finding is about (logical id, address or ARN). */
   resource?: string;
+  /** Live audits: the API response the finding points into, and a JSON pointer (RFC 6901) in it. */
+  api?: string;
+  pointer?: string;
 }
 
 export interface LintOptions {
@@ -241,8 +244,19 @@ export function lintInventory(inventory: Inventory, options: LintOptions = {}): 
   if (trust.account === STACK_ACCOUNT) {
     for (const finding of findings) finding.message = finding.message.replaceAll(STACK_ACCOUNT, "${AWS::AccountId}");
   }
-  for (const finding of findings) {
-    if (finding.resource !== undefined && !finding.message.startsWith(`${finding.resource}: `)) finding.message = `${finding.resource}: ${finding.message}`;
+  if (inventory.format === "live") {
+    // An account's report lists findings per resource (its ARN), with a pointer into the API answer.
+    for (const finding of findings) {
+      const location = inventory.locationOf?.(finding.range);
+      if (location) {
+        finding.api = location.api;
+        finding.pointer = location.pointer;
+      }
+    }
+  } else {
+    for (const finding of findings) {
+      if (finding.resource !== undefined && !finding.message.startsWith(`${finding.resource}: `)) finding.message = `${finding.resource}: ${finding.message}`;
+    }
   }
   return {
     filePath: inventory.filePath,

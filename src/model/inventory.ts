@@ -87,6 +87,16 @@ export interface InventoryKey {
   rotationPeriodDays?: Fact<number>;
   /** Live only: Enabled, Disabled, PendingDeletion, … */
   state?: string;
+  /** Live only: the key's region. */
+  region?: string;
+  /** Live only: when a key in PendingDeletion will be deleted (DescribeKey DeletionDate, ISO 8601). */
+  deletionDate?: string;
+  /** Live only, imported key material (Origin EXTERNAL): KEY_MATERIAL_EXPIRES or KEY_MATERIAL_DOES_NOT_EXPIRE. */
+  expirationModel?: string;
+  /** Live only: when the current imported key material expires (DescribeKey ValidTo, ISO 8601). */
+  validTo?: Fact<string>;
+  /** Live only: the key's imported key materials (ListKeyRotations with ALL_KEY_MATERIAL). */
+  keyMaterials?: { id?: string; state?: string; importState?: string; validTo?: string }[];
   /** Alias names (`alias/data`) that point at this key. */
   aliases: string[];
   /** The key's policy, also listed in Inventory.policies. */
@@ -144,6 +154,38 @@ export interface InventoryAlias {
   target?: string;
 }
 
+/** Live audits: a call that failed for one resource after the SDK's retries (reported by audit-error). */
+export interface ReadFailure {
+  /** The API operation (`GetKeyPolicy`). */
+  operation: string;
+  region: string;
+  /** The key's or bucket's ARN; for listings, the ARN pattern of what was listed (`arn:aws:kms:eu-west-1:111122223333:key/*`). */
+  resource: string;
+  /** AWS's error code, or `TimeoutError`. */
+  code: string;
+  message: string;
+  kind: "denied" | "throttled" | "timeout" | "state" | "unsupported" | "not-found" | "other";
+  /** The IAM action that allows the call (for denials). */
+  permission?: string;
+  attempts: number;
+  /** Where the finding points (line 1, column 1 of the resource, with the operation as its API). */
+  range?: Range;
+}
+
+/** Live audits: something the report must say about the audit itself (organization unknown, interrupted, regions left out). */
+export interface AuditNote {
+  message: string;
+  resource: string;
+  range?: Range;
+}
+
+/** Live audits: where a finding points, as the API response and a JSON pointer into it (RFC 6901). */
+export interface LiveLocation {
+  /** The operation whose answer holds the value: `GetKeyPolicy`, `DescribeKey`, `GetBucketEncryption`, … */
+  api: string;
+  pointer: string;
+}
+
 /** A problem with the source itself (not a policy): reported as invalid-json or invalid-policy at its range. */
 export interface SourceProblem {
   ruleId: "invalid-json" | "invalid-policy";
@@ -167,6 +209,13 @@ export interface Inventory {
   problems: SourceProblem[];
   /** Resources of the source kmslint read (for the summary). */
   resourceCount: number;
+  /** Live audits: the calls that failed, and notes about the audit itself. */
+  readFailures?: ReadFailure[];
+  auditNotes?: AuditNote[];
+  /** Live audits: when the account was read (ISO 8601); rules measure expiry from it, not from the clock. */
+  readAt?: string;
+  /** Live audits: the API response and JSON pointer a range stands for (ranges of live values point nowhere in a file). */
+  locationOf?(range: Range): LiveLocation | undefined;
 }
 
 /** Reads a KMSMasterKeyID the way S3 does (AWS-FACTS.md §4.1). */

@@ -1,8 +1,15 @@
 /**
- * Telling a KMS key policy from an S3 bucket policy by what it contains.
+ * Telling a KMS key policy, an S3 bucket policy and an IAM identity policy apart by what they contain.
  *
- * Evidence, strongest first: action prefixes (`kms:` / `s3:`), resource ARNs (`arn:…:s3:::…` can only be
- * a bucket policy's; a key policy's Resource is `"*"`), condition-key prefixes, then the file name.
+ * First, the way AWS tells them apart: a resource policy names who may act (`Principal` or `NotPrincipal`
+ * in its statements), an identity policy never does (IAM rejects one that does). A policy in which no
+ * statement names a principal is an identity policy, unless its file name says it is a key or bucket policy
+ * (then a key policy that lost its principals still gets the "no Principal" errors). A policy in which some
+ * statements name one and others do not is a resource policy whose other statements lack it.
+ *
+ * Then, between the two resource policies, strongest evidence first: action prefixes (`kms:` / `s3:`),
+ * resource ARNs (`arn:…:s3:::…` can only be a bucket policy's; a key policy's Resource is `"*"`),
+ * condition-key prefixes, then the file name.
  */
 import { looksLikePolicy, type Policy, type PolicyKind } from "./policy.js";
 export { looksLikePolicy };
@@ -16,7 +23,27 @@ export interface KindDecision {
 }
 
 
+/** A statement element that names a principal; in any case, so that a misspelled `principal` still counts. */
+const PRINCIPAL_ELEMENT = /^(not)?principal$/i;
+/** `key-policy.json`, `KeyPolicy.json`, `data_bucket_policy.json`, `resource-policy.json`: the name says it is a resource policy. */
+const RESOURCE_POLICY_NAME = /(^|[^a-z])(key|bucket|resource)[-_. ]?polic(y|ies)/;
+
+export const IDENTITY_POLICY_REASON = "no statement names a Principal: an IAM identity policy";
+
 export function detectKind(policy: Policy, filePath: string): KindDecision {
+  const name = baseName(filePath);
+  if (policy.statements.length > 0 && !policy.statements.some((s) => s.elements.some((e) => PRINCIPAL_ELEMENT.test(e))) && !RESOURCE_POLICY_NAME.test(name)) {
+    return { kind: "identity-policy", reason: IDENTITY_POLICY_REASON, confident: true };
+  }
+  return detectResourceKind(policy, name);
+}
+
+function baseName(filePath: string): string {
+  return filePath.slice(Math.max(filePath.lastIndexOf("/"), filePath.lastIndexOf("\\")) + 1).toLowerCase();
+}
+
+/** Key policy or bucket policy, from the contents, then the (lower-case) file name. */
+function detectResourceKind(policy: Policy, name: string): KindDecision {
   let kms = 0;
   let s3 = 0;
   let kmsActions = 0;
@@ -47,7 +74,6 @@ export function detectKind(policy: Policy, filePath: string): KindDecision {
   }
   kms += 3 * kmsActions;
   s3 += 3 * s3Actions;
-  const name = filePath.slice(Math.max(filePath.lastIndexOf("/"), filePath.lastIndexOf("\\")) + 1).toLowerCase();
   const nameSaysKey = /(^|[^a-z])(kms|key)/.test(name);
   const nameSaysBucket = /(^|[^a-z])(s3|bucket)/.test(name);
   // Only actions of both services make the decision doubtful; a bucket policy may well use kms: condition keys.

@@ -7,8 +7,23 @@
  */
 import type { Path } from "./json.js";
 
-export type PolicyKind = "key-policy" | "bucket-policy";
-export const POLICY_KINDS: readonly PolicyKind[] = ["key-policy", "bucket-policy"];
+/**
+ * What a policy is. A key policy and a bucket policy are resource policies: they name who (Principal) may act on
+ * the key or bucket. An IAM identity policy is attached to a user, group or role and names no Principal: it grants
+ * its holder (kmslint lints it for the grammar, the size and the names; the access rules do not apply to it).
+ */
+export type PolicyKind = "key-policy" | "bucket-policy" | "identity-policy";
+export const POLICY_KINDS: readonly PolicyKind[] = ["key-policy", "bucket-policy", "identity-policy"];
+
+/** The kinds that name principals: the ones the access analysis and the access rules read. */
+export type ResourcePolicyKind = Exclude<PolicyKind, "identity-policy">;
+
+/** How messages name each kind. */
+export const KIND_NAMES: Readonly<Record<PolicyKind, string>> = {
+  "key-policy": "key policy",
+  "bucket-policy": "bucket policy",
+  "identity-policy": "IAM identity policy",
+};
 
 export interface Located<T> {
   value: T;

@@ -25,9 +25,10 @@ export function ruleDocUrl(ruleId: string): string {
   return pathToFileURL(join(packageRoot(), "rules", `${ruleId}.md`)).href;
 }
 
-export async function formatPretty(results: readonly LintResult[], summary: Totals & { skipped: number }): Promise<string> {
+/** `summaryText` replaces the files-checked summary line (the audit counts keys and buckets, not files). */
+export async function formatPretty(results: readonly LintResult[], summary: Totals & { skipped: number }, summaryText = summaryLine(summary)): Promise<string> {
   // Nothing to show: do not pay for loading the formatter (about 70 ms, the pre-commit case).
-  if (results.every((r) => r.messages.length === 0)) return `${summaryLine(summary)}\n`;
+  if (results.every((r) => r.messages.length === 0)) return `${summaryText}\n`;
   const { default: pretty } = await import("eslint-formatter-pretty");
   const rulesMeta: Record<string, { docs: { url: string } }> = {};
   // The formatter knows errors (2) and warnings (1); informational findings are shown as warnings marked "info:".
@@ -42,7 +43,7 @@ export async function formatPretty(results: readonly LintResult[], summary: Tota
   // log-symbols (inside the formatter) colours its symbols whenever TERM supports colour, even into a file
   // or a pipe; kmslint removes escape codes unless colour is wanted.
   const text = wantsColor() ? body : stripVTControlCharacters(body);
-  return `${text}${text ? "\n" : ""}${summaryLine(summary)}\n`;
+  return `${text}${text ? "\n" : ""}${summaryText}\n`;
 }
 
 /** Colour only on a terminal, unless NO_COLOR is set; FORCE_COLOR (other than 0 or false) forces it. */

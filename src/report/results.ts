@@ -21,6 +21,9 @@ export interface LintMessage {
   statement?: { index: number; sid?: string };
   /** In a template or plan: the resource the finding is about (CloudFormation logical id, Terraform address). */
   resource?: string;
+  /** Live audits: the API answer the finding points into (`GetKeyPolicy`, `DescribeKey`, …) and a JSON pointer (RFC 6901) in it. */
+  api?: string;
+  pointer?: string;
   /** ESLint's marker for a file that could not be parsed. */
   fatal?: true;
 }
@@ -56,6 +59,8 @@ export function toLintMessage(finding: Finding): LintMessage {
   };
   if (finding.statement) message.statement = finding.statement;
   if (finding.resource !== undefined) message.resource = finding.resource;
+  if (finding.api !== undefined) message.api = finding.api;
+  if (finding.pointer !== undefined) message.pointer = finding.pointer;
   if (finding.ruleId === "invalid-json") message.fatal = true;
   return message;
 }

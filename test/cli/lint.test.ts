@@ -74,7 +74,7 @@ describe("kmslint lint: usage errors exit 2", () => {
     [["lint", "--org", "org-1", "."], "--org must be an organization id"],
     [["lint", "--trusted-account", "x", "."], "--trusted-account must be a 12-digit account id"],
     [["lint", "--format", "xml", "."], "Allowed choices are pretty, json"],
-    [["lint", "--kind", "identity-policy", "."], "Allowed choices are key-policy, bucket-policy"],
+    [["lint", "--kind", "trust-policy", "."], "Allowed choices are key-policy, bucket-policy, identity-policy"],
     [["lint", "--max-warnings", "many", "."], "--max-warnings takes a whole number"],
     [["lint", "--no-such-flag"], "unknown option"],
     [["lints"], "unknown command"],

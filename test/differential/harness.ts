@@ -16,7 +16,8 @@ import {
   type SimulationIdentityPolicy,
 } from "@cloud-copilot/iam-simulate";
 import type { TrustContext } from "../../src/engine/rule.js";
-import type { PolicyKind } from "../../src/model/policy.js";
+// The simulator cases are key and bucket policies (resource policies, with principals).
+import type { ResourcePolicyKind as PolicyKind } from "../../src/model/policy.js";
 
 // ─── the world ──────────────────────────────────────────────────────────────────────────────────────────
 

@@ -82,6 +82,8 @@ ruleTester("invalid-policy", {
     },
     {
       name: "no Principal",
+      // Forced: a policy in which no statement names a principal is otherwise detected as an identity policy.
+      kind: "key-policy",
       policy: keyStatement('"Effect": "Allow",', '"Action": "kms:*",', '"Resource": "*"'),
       errors: [{ messageId: "missingPrincipal", line: 4, column: 5, severity: "error" }],
     },

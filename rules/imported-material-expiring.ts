@@ -1,0 +1,58 @@
+import { defineRule } from "../src/engine/rule.js";
+import { aliasNote } from "../src/analysis/storage.js";
+
+const DAY_MS = 86_400_000;
+
+export default defineRule({
+  meta: {
+    id: "imported-material-expiring",
+    severity: "warning",
+    appliesTo: [],
+    inventory: true,
+    options: {
+      days: { type: "integer", minimum: 1, maximum: 3650, default: 30, description: "How many days before its ValidTo imported key material is reported." },
+    },
+    description: "Imported key material expires within the configured window (30 days by default): then the key cannot be used until the material is imported again.",
+    messages: {
+      expiring:
+        "The imported key material of this key{{aliases}} expires on {{validTo}}, in {{left}} (ValidTo; the window is {{window}} days). When it expires KMS deletes it, the key becomes PendingImport, and nothing encrypted under the key can be decrypted until the same material is imported again.{{pending}} Fix: import the same key material again before then with a later --valid-to, or with --expiration-model KEY_MATERIAL_DOES_NOT_EXPIRE (`aws kms import-key-material --key-id {{arn}} …`).",
+      expired:
+        "The imported key material of this key{{aliases}} expired on {{validTo}} (ValidTo): KMS deleted it, and nothing encrypted under the key can be decrypted until the same material is imported again.{{pending}} Fix: import the same key material again (`aws kms import-key-material --key-id {{arn}} …`).",
+    },
+  },
+  checkInventory(context) {
+    const { inventory } = context;
+    // Expiry is measured from when the account was read; templates and plans hold no ValidTo.
+    if (!inventory.readAt) return;
+    const now = Date.parse(inventory.readAt);
+    const configured = context.options["days"];
+    const window = typeof configured === "number" && Number.isFinite(configured) ? configured : 30;
+    for (const key of inventory.keys) {
+      const validTo = key.validTo;
+      if (!validTo?.known || key.state === "PendingDeletion" || key.state === "PendingReplicaDeletion") continue;
+      const expiry = Date.parse(validTo.value);
+      if (Number.isNaN(expiry)) continue;
+      const left = expiry - now;
+      if (left > window * DAY_MS) continue;
+      const waiting = (key.keyMaterials ?? []).find((m) => m.state === "PENDING_ROTATION" || m.state === "PENDING_MULTI_REGION_IMPORT_AND_ROTATION");
+      const pending = waiting
+        ? ` New key material${waiting.id ? ` ${waiting.id.slice(0, 12)}…` : ""} is imported and waiting (${waiting.state}): \`aws kms rotate-key-on-demand --key-id ${key.arn ?? "<key ARN>"}\` makes it current.`
+        : "";
+      const days = Math.floor(left / DAY_MS);
+      const hours = Math.floor(left / 3_600_000);
+      context.report({
+        messageId: left <= 0 ? "expired" : "expiring",
+        data: {
+          aliases: aliasNote(key),
+          validTo: validTo.value,
+          left: days >= 1 ? `${days} day${days === 1 ? "" : "s"}` : `${hours} hour${hours === 1 ? "" : "s"}`,
+          window,
+          pending,
+          arn: key.arn ?? "<key ARN>",
+        },
+        resource: key.resource,
+        range: validTo.range,
+      });
+    }
+  },
+});
