@@ -33,6 +33,7 @@ export default defineRule({
     severity: "warning",
     appliesTo: [],
     inventory: true,
+    sources: ["live"],
     description: "A live audit call failed for one resource (which call, which resource, which permission); the rest of the audit went on.",
     messages: {
       denied:

@@ -9,6 +9,7 @@ export default defineRule({
     severity: "warning",
     appliesTo: [],
     inventory: true,
+    sources: ["live"],
     options: {
       days: { type: "integer", minimum: 1, maximum: 3650, default: 30, description: "How many days before its ValidTo imported key material is reported." },
     },

@@ -106,6 +106,7 @@ export default defineRule({
     severity: "info",
     appliesTo: [],
     inventory: true,
+    sources: ["cloudformation", "terraform-plan"],
     description: "A value in a template or plan that kmslint cannot evaluate: named, so that what depends on it is not silently passed.",
     messages: {
       unresolved: "Could not evaluate {{expression}}: {{reason}}. {{consequence}}{{fix}}",

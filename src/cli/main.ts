@@ -144,7 +144,9 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .action(() => {
       const width = Math.max(...allRules.map((r) => r.meta.id.length));
       for (const { meta } of allRules) {
-        const appliesTo = [...meta.appliesTo, ...(meta.inventory ? ["templates, plans"] : [])].join(", ");
+        const where: Record<string, string> = { cloudformation: "templates", "terraform-plan": "plans", live: "audits" };
+        const inventories = meta.inventory ? (meta.sources ?? ["cloudformation", "terraform-plan", "live"]).map((f) => where[f]) : [];
+        const appliesTo = [...meta.appliesTo, ...inventories].join(", ");
         io.stdout(`${meta.id.padEnd(width)}  ${meta.severity.padEnd(7)}  ${appliesTo.padEnd(42)}  ${meta.description}\n`);
         for (const [name, spec] of Object.entries(meta.options ?? {})) {
           io.stdout(`${"".padEnd(width)}  option ${name} (${spec.type}, default ${JSON.stringify(spec.default)}): ${spec.description}\n`);

@@ -234,6 +234,7 @@ export function lintInventory(inventory: Inventory, options: LintOptions = {}): 
   };
   for (const rule of rules) {
     if (!rule.meta.inventory || !rule.checkInventory) continue;
+    if (rule.meta.sources && !rule.meta.sources.includes(inventory.format)) continue;
     const ruleSetting = options.severities?.[rule.meta.id];
     if (ruleSetting === "off") continue;
     current = rule;

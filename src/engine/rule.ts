@@ -7,7 +7,7 @@ import type { PolicyDocument } from "../model/document.js";
 import type { Policy, PolicyKind, Statement } from "../model/policy.js";
 import type { KindDecision } from "../model/kind.js";
 import type { PolicyAnalysis } from "../analysis/index.js";
-import type { Inventory, InventoryPolicy, ResourceRef } from "../model/inventory.js";
+import type { Inventory, InventoryFormat, InventoryPolicy, ResourceRef } from "../model/inventory.js";
 
 export type Severity = "error" | "warning" | "info";
 export type SeveritySetting = Severity | "off";
@@ -30,6 +30,8 @@ export interface RuleMeta {
   appliesTo: readonly PolicyKind[];
   /** Whether the rule reads the inventory (keys, buckets and their settings) of templates, plans and accounts. */
   inventory?: boolean;
+  /** The inventories it runs on, when not all of them: `live` for audit-only rules. */
+  sources?: readonly InventoryFormat[];
   /** The options the rule accepts, as a JSON schema fragment per option (shown by `kmslint rules`, checked in the config). */
   options?: Readonly<Record<string, { type: "integer" | "number" | "string" | "boolean"; minimum?: number; maximum?: number; default: unknown; description: string }>>;
   /** One line, shown by `kmslint rules` and in SARIF. */
