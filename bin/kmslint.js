@@ -2,6 +2,12 @@
 // The kmslint command. The code is in dist/ (built by `npm run build`, which `npm ci` runs).
 import { main } from "../dist/kmslint.js";
 
+// `kmslint … | head`: the reader went away; stop quietly, as other command-line tools do.
+process.stdout.on("error", (error) => {
+  if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 const debug = process.argv.includes("--debug");
 const argv = process.argv.slice(2).filter((a) => a !== "--debug");
 try {

@@ -1,7 +1,7 @@
 /**
  * The command line: parses arguments with commander and hands over to the command. Nothing else.
  */
-import { Command, CommanderError, Option } from "@commander-js/extra-typings";
+import { Command, CommanderError, Help, Option } from "@commander-js/extra-typings";
 import { allRules } from "../../rules/index.js";
 import { catalogueSource } from "../model/catalogue.js";
 import { FORCED_KINDS, type ForcedKind } from "./lint.js";
@@ -99,6 +99,8 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .helpOption("-h, --help", "show help")
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    // Repeatable options start as [] and switches as false: "(default: [])" says nothing, so it is left out.
+    .configureHelp({ optionDescription: (option) => Help.prototype.optionDescription.call(new Help(), option).replace(/ \(default: (\[\]|false)\)/, "") })
     .exitOverride();
 
   program

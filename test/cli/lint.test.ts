@@ -170,6 +170,19 @@ describe("kmslint help and version", () => {
   });
 });
 
+describe("a reader that goes away", () => {
+  it("`kmslint … | true` (the reader exits before kmslint writes) stops quietly, and help shows no empty defaults", () => {
+    // `true` exits at once, so kmslint's first write meets a closed pipe (EPIPE).
+    const r = spawnSync("bash", ["-c", `"${process.execPath}" "${BIN}" rules | true; echo "status \${PIPESTATUS[0]}"`], { encoding: "utf8" });
+    expect(r.stdout).toBe("status 0\n");
+    expect(r.stderr).toBe("");
+    const help = kmslint(["audit", "--help"]).stdout;
+    expect(help).not.toContain("(default: [])");
+    expect(help).not.toContain("(default: false)");
+    expect(help).toContain("--all-regions");
+  });
+});
+
 describe("pretty output to a pipe or file", () => {
   it("has no escape codes, even when TERM supports colour", () => {
     const dir = fixture({ "key.json": WARNING_KEY_POLICY });
