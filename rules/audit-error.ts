@@ -18,8 +18,12 @@ const UNCHECKED: Record<string, string> = {
 };
 
 function unchecked(failure: ReadFailure): string {
+  if (failure.listedBefore !== undefined && failure.operation === "ListKeys") return `the keys of ${failure.region} after the first ${failure.listedBefore} listed are not checked`;
   return (UNCHECKED[failure.operation] ?? "what it reads is not checked").replace("{{region}}", failure.region);
 }
+
+/** Listings whose failure leaves a whole region or the account unchecked: an error, not a warning, so that the exit code shows it. */
+const LISTINGS = new Set(["ListKeys", "ListBuckets", "ListRegions"]);
 
 /** The extra advice for a denied KMS call on a key: the key policy must allow it too. */
 function keyPolicyNote(failure: ReadFailure): string {
@@ -43,6 +47,8 @@ export default defineRule({
       timeout:
         "{{operation}} got no answer within the call timeout, {{attempts}} attempts in all ({{code}}), so {{unchecked}}. Fix: run again, with a longer --call-timeout if the network is slow.",
       state: "{{operation}} failed with {{code}} ({{message}}): the key's state does not allow the call, so {{unchecked}}.",
+      credentials:
+        "{{operation}} in {{region}} was refused with {{code}}: the credentials were not accepted there, so {{unchecked}}. This is not a missing permission: the region may be an opt-in region not enabled for the account (leave it out with --region), or the credentials expired or are invalid (sign in again).",
       failed: "{{operation}} failed with {{code}} ({{message}}), so {{unchecked}}.",
       note: "{{message}}",
     },
@@ -52,7 +58,8 @@ export default defineRule({
     const anchorOf = (range: ReadFailure["range"]) => range ?? { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
     for (const failure of inventory.readFailures ?? []) {
       const resource = { address: failure.resource, type: "", anchor: anchorOf(failure.range) };
-      const common = { operation: failure.operation, code: failure.code, attempts: failure.attempts, unchecked: unchecked(failure), message: failure.message.replace(/\.$/, "") };
+      const common = { operation: failure.operation, code: failure.code, attempts: failure.attempts, region: failure.region, unchecked: unchecked(failure), message: failure.message.replace(/\.$/, "") };
+      const severity = LISTINGS.has(failure.operation) ? ("error" as const) : undefined;
       switch (failure.kind) {
         case "denied":
           context.report({
@@ -60,15 +67,17 @@ export default defineRule({
             data: { ...common, permission: failure.permission ?? `the permission for ${failure.operation}`, keyPolicy: keyPolicyNote(failure) },
             resource,
             range: resource.anchor,
+            ...(severity ? { severity } : {}),
           });
           break;
         case "throttled":
         case "timeout":
         case "state":
-          context.report({ messageId: failure.kind, data: common, resource, range: resource.anchor });
+        case "credentials":
+          context.report({ messageId: failure.kind, data: common, resource, range: resource.anchor, ...(severity ? { severity } : {}) });
           break;
         default:
-          context.report({ messageId: "failed", data: common, resource, range: resource.anchor });
+          context.report({ messageId: "failed", data: common, resource, range: resource.anchor, ...(severity ? { severity } : {}) });
       }
     }
     for (const note of inventory.auditNotes ?? []) {

@@ -35,8 +35,10 @@ export default defineRule({
     severity: "error",
     appliesTo: [],
     inventory: true,
-    description: "A key that encrypts a bucket by default is disabled, pending deletion, without key material or unavailable: S3 requests that need it fail.",
+    description: "A key that encrypts a bucket by default is disabled, pending deletion, without key material, unavailable, missing or in another region: S3 requests that need it fail.",
     messages: {
+      missing:
+        "Bucket {{bucket}} is encrypted by default with {{reference}}, {{why}}. S3 does not check the key when default encryption is set, so the mistake shows only now: uploads that S3 encrypts by default fail with an error from KMS. Fix: {{fix}}.",
       unusable:
         "Bucket {{bucket}} is encrypted by default with {{key}}{{aliases}}, which {{state}}. Uploads that S3 encrypts with it and reads of objects encrypted under it fail with an error from KMS. Fix: {{fix}}.",
     },
@@ -45,6 +47,23 @@ export default defineRule({
     const { inventory } = context;
     for (const bucket of inventory.buckets) {
       const encryption = bucket.encryption;
+      const missing = encryption?.missingKey;
+      if (encryption && missing && encryptsWithKms(encryption) === true) {
+        const why =
+          missing.kind === "no-key"
+            ? `a key that does not exist in ${missing.bucketRegion} (ListKeys does not list it)`
+            : missing.kind === "no-alias"
+              ? `an alias that does not exist in ${missing.bucketRegion} (ListAliases does not list it)`
+              : `a key in ${missing.keyRegion}, but the bucket is in ${missing.bucketRegion}: S3 uses only keys of the bucket's own region`;
+        const fix = missing.kind === "other-region" ? `use a key in ${missing.bucketRegion}, named by its key ARN` : "point the bucket's default encryption at an existing key, named by its key ARN";
+        context.report({
+          messageId: "missing",
+          data: { bucket: bucketWords(bucket), reference: missing.reference, why, fix },
+          resource: encryption.resource,
+          range: encryption.keyReference?.range ?? encryption.anchor,
+        });
+        continue;
+      }
       const key = encryption?.key;
       if (!encryption || !key || encryptsWithKms(encryption) !== true) continue;
       const state = stateOf(key);

@@ -34,7 +34,7 @@ export default defineRule({
         : `${names.rotation} is not set, and it defaults to false`;
       context.report({
         messageId: "disabled",
-        data: { aliases: aliasNote(key), state, period: names.period, fix: names.enableFix },
+        data: { aliases: aliasNote(key), state, period: names.period, fix: key.arn ? names.enableFix.replace("<key ARN>", key.arn) : names.enableFix },
         resource: key.resource,
         range: rotation?.range ?? key.resource.anchor,
       });

@@ -40,7 +40,7 @@ export default defineRule({
       if (days <= max) continue;
       const fix =
         inventory.format === "live"
-          ? `run \`aws kms enable-key-rotation --key-id <key ARN> --rotation-period-in-days ${max}\` (or fewer days)`
+          ? `run \`aws kms enable-key-rotation --key-id ${key.arn ?? "<key ARN>"} --rotation-period-in-days ${max}\` (or fewer days)`
           : `set ${names.period} to ${max} or less`;
       context.report({
         messageId: "tooLong",

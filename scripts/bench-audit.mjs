@@ -80,7 +80,7 @@ async function auditOnce(startFakeAws, OPERATIONS, snapshot, throttleRate, seed)
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       AWS_ENDPOINT_URL: fake.url,
     };
-    const args = [BIN, 'audit', '--all-regions', '--format', 'json', '--exit-zero', '--no-progress'];
+    const args = [BIN, 'audit', '--all-regions', '--format', 'json', '--exit-zero'];
     const started = performance.now();
     const { code, stdout, stderr } = await runChild(TIME ? TIME : process.execPath, TIME ? ['-f', 'maxrss=%M cpu=%U+%S', process.execPath, ...args] : args, env);
     const wallMs = performance.now() - started;

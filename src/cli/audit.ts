@@ -78,7 +78,7 @@ function parseRates(values: readonly string[]): Partial<Record<OperationName, nu
 
 function checkOptions(options: AuditCommandOptions): void {
   if (!AUDIT_FORMATS.includes(options.format)) throw new UsageError(`--format must be one of ${AUDIT_FORMATS.join(", ")}, not "${options.format}"`);
-  for (const region of options.region) if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) throw new UsageError(`--region must be a region name like eu-west-1, not "${region}"`);
+  for (const region of options.region) if (!/^[a-z]{2,4}(-[a-z]+)+-\d+$/.test(region)) throw new UsageError(`--region must be a region name like eu-west-1, not "${region}"`);
   if (options.allRegions && options.region.length > 0) throw new UsageError("--region and --all-regions do not go together: name regions, or take every enabled one");
   if (options.org !== undefined && !isOrgId(options.org)) throw new UsageError(`--org must be an organization id like o-a1b2c3d4e5, not "${options.org}"`);
   for (const id of options.trustedAccount) if (!isAccountId(id)) throw new UsageError(`--trusted-account must be a 12-digit account id, not "${id}"`);
@@ -97,7 +97,7 @@ export async function runAudit(options: AuditCommandOptions, io: AuditIo): Promi
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError || error instanceof AuditSetupError) {
       io.stderr(`kmslint: ${error.message}\n`);
-      return EXIT_USAGE;
+      return error instanceof AuditSetupError && error.interrupted ? EXIT_INTERRUPTED : EXIT_USAGE;
     }
     throw error;
   }
@@ -200,7 +200,7 @@ async function audit(options: AuditCommandOptions, io: AuditIo): Promise<number>
     const { formatPretty } = await import("../report/pretty.js");
     io.stdout(await formatPretty(results, { ...sum, skipped: 0 }, auditSummary(data, inventory, sum, elapsed)));
   }
-  if (mode !== "none" || options.format === "json") io.stderr(`${callSummary(data, elapsed)}\n`);
+  if (mode !== "none") io.stderr(`${callSummary(data, elapsed)}\n`);
 
   if (data.interrupted) return EXIT_INTERRUPTED;
   return exitCode(sum, options, io);
@@ -255,20 +255,27 @@ function resultsByResource(inventory: Inventory, lint: DocumentResult, data: Acc
     add(address, isKey ? KEY_ORDER : isBucket ? BUCKET_ORDER : ACCOUNT_ORDER, address, isKey ? "a KMS key (not fully read)" : isBucket ? "an S3 bucket (not fully read)" : "the account");
   }
   entries.sort((a, b) => a.order - b.order || a.sortKey.localeCompare(b.sortKey));
-  return entries.map((e) => toLintResult(e.result, { quiet }));
+  // --quiet keeps errors, and also what the audit could not read: a quiet report must not look complete when it is not.
+  return entries.map((e) => {
+    const result = toLintResult(e.result);
+    if (quiet) result.messages = result.messages.filter((m) => m.severity === 2 || m.ruleId === "audit-error");
+    return result;
+  });
 }
 
 function describeKey(key: InventoryKey): string {
   const manager = key.keyManager === "AWS" ? "AWS managed" : "customer managed";
   const spec = key.keySpec?.known ? key.keySpec.value : "SYMMETRIC_DEFAULT";
   const aliases = key.aliases.length > 0 ? ` (${key.aliases.join(", ")})` : "";
-  return `a ${manager} KMS key${aliases} in ${key.region}, ${spec}, ${key.state ?? "state unknown"}`;
+  return `${key.keyManager === "AWS" ? "an" : "a"} ${manager} KMS key${aliases} in ${key.region}, ${spec}, ${key.state ?? "state unknown"}`;
 }
 
 function describeBucket(bucket: InventoryBucket): string {
   const encryption = bucket.encryption;
   const how = !encryption
-    ? "default encryption not read"
+    ? bucket.encryptionRead === false
+      ? "not read"
+      : "not configured"
     : encryption.algorithm.known && encryption.algorithm.value.startsWith("aws:kms")
       ? `${encryption.algorithm.value} with ${encryption.keyReference?.known ? encryption.keyReference.value : "aws/s3"}`
       : encryption.algorithm.known

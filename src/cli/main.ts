@@ -60,14 +60,16 @@ them: --profile or AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO (aws sso login), web iden
 AWS_ENDPOINT_URL replaces AWS's endpoints.
 
 Reads per region ListKeys, ListAliases, DescribeKey, and for customer managed keys GetKeyPolicy,
-GetKeyRotationStatus (keys that can rotate) and ListKeyRotations (imported key material that expires); then
+GetKeyRotationStatus (keys that can rotate) and ListKeyRotations (keys with imported key material); then
 S3 ListBuckets and, for buckets of the audited regions, GetBucketPolicy and GetBucketEncryption. Never
 DescribeKey on an alias (on a predefined alias/aws/* alias it would create the AWS managed key).
 
 Calls are paced per region and operation, well under the KMS request quotas (DescribeKey 500/s,
-GetKeyPolicy and GetKeyRotationStatus 250/s, list calls 100/s, S3 100/s); --rate changes one. The SDK
+GetKeyPolicy and GetKeyRotationStatus 250/s, ListKeys and ListAliases 100/s, ListKeyRotations 25/s;
+S3 bucket reads 100/s, ListBuckets 10/s); --rate changes one. The SDK
 retries throttling, timeouts and server errors (--max-attempts, --retry-mode). A call that still fails is
-an audit-error finding naming the call, the resource and the permission; the audit goes on.
+an audit-error finding naming the call, the resource and the permission; the audit goes on. A failed
+listing (ListKeys, ListBuckets, ListRegions) is an error; --quiet still shows audit-error findings.
 
 Findings are listed per key and bucket, named by ARN; a position is a line and column in the policy as
 GetKeyPolicy or GetBucketPolicy returned it, and --format json adds the API answer ("api") and a JSON

@@ -28,9 +28,14 @@ export function progressLine(progress: AuditProgress): string {
   return `${keys}, ${buckets}, ${number(progress.calls)} calls, ${number(progress.retries)} retries, ${number(progress.errors)} failed (${seconds(Date.now() - progress.startedAt)})`;
 }
 
+/**
+ * Resolves when `condition` holds, checking every `everyMs`. The timers keep the process alive on purpose:
+ * after Ctrl-C nothing else may be pending, and the task list must still finish drawing before the report.
+ * Every condition used here becomes true when the collector ends (done, interrupted or failed).
+ */
 function until(condition: () => boolean, everyMs: number): Promise<void> {
   return new Promise((resolve) => {
-    const check = () => (condition() ? resolve() : void setTimeout(check, everyMs).unref());
+    const check = () => (condition() ? resolve() : void setTimeout(check, everyMs));
     check();
   });
 }
@@ -113,7 +118,13 @@ async function startTaskList(progress: AuditProgress): Promise<ProgressDisplay> 
           ),
       },
     ],
-    { rendererOptions: { logger: logger as never }, fallbackRendererOptions: { logger: logger as never }, exitOnError: false },
+    {
+      rendererOptions: { logger: logger as never },
+      fallbackRendererOptions: { logger: logger as never },
+      exitOnError: false,
+      // listr2's own SIGINT handler exits 127 at once; kmslint's handler stops the audit and reports what was read.
+      registerSignalListeners: false,
+    },
   );
   const running = list.run().catch(() => undefined);
   return {

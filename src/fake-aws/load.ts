@@ -114,6 +114,7 @@ function checkSnapshot(value: unknown): void {
     if (bucket["PolicyStatus"] !== undefined && typeof object(bucket["PolicyStatus"], `${path}.PolicyStatus`)["IsPublic"] !== "boolean") {
       fail(`${path}.PolicyStatus.IsPublic`, "must be true or false");
     }
+    if (bucket["ListedWithoutRegion"] !== undefined && typeof bucket["ListedWithoutRegion"] !== "boolean") fail(`${path}.ListedWithoutRegion`, "must be true or false");
   });
 
   if (snapshot["Faults"] !== undefined) {

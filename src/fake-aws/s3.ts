@@ -163,7 +163,7 @@ function listBuckets(state: AccountState, query: URLSearchParams, pageSize: numb
   for (const bucket of page) {
     inner +=
       `<Bucket><Name>${xmlEscape(bucket.name)}</Name><CreationDate>${bucket.creationDate}</CreationDate>` +
-      `<BucketRegion>${bucket.region}</BucketRegion><BucketArn>${xmlEscape(bucket.arn)}</BucketArn></Bucket>`;
+      (bucket.listedWithoutRegion ? "</Bucket>" : `<BucketRegion>${bucket.region}</BucketRegion><BucketArn>${xmlEscape(bucket.arn)}</BucketArn></Bucket>`);
   }
   inner += `</Buckets><Owner><ID>${canonicalUserId(state.account)}</ID></Owner>`;
   const lastName = page[page.length - 1]?.name;

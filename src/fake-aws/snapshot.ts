@@ -53,6 +53,8 @@ export interface SnapshotBucket {
   Name: string;
   /** The bucket's region (ListBuckets' BucketRegion, GetBucketLocation). */
   Region: string;
+  /** ListBuckets answers without BucketRegion and BucketArn for it, as older answers do: the caller needs GetBucketLocation. */
+  ListedWithoutRegion?: boolean;
   CreationDate?: string;
   /** The bucket policy (object or text); absent or null: NoSuchBucketPolicy. */
   Policy?: unknown;

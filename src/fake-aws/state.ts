@@ -55,6 +55,8 @@ export interface BucketRecord {
   /** The encryption rules; null: ServerSideEncryptionConfigurationNotFoundError. */
   encryption: { Rules: Record<string, unknown>[] } | null;
   isPublic: boolean;
+  /** ListBuckets leaves out BucketRegion and BucketArn for it (as older answers and other partitions do). */
+  listedWithoutRegion: boolean;
 }
 
 export interface AccountState {
@@ -243,6 +245,7 @@ function bucketRecord(bucket: SnapshotBucket, partition: string): BucketRecord {
     encryption:
       bucket.Encryption === undefined ? { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" }, BucketKeyEnabled: false }] } : bucket.Encryption,
     isPublic: bucket.PolicyStatus?.IsPublic === true,
+    listedWithoutRegion: bucket.ListedWithoutRegion === true,
   };
 }
 

@@ -95,8 +95,8 @@ export interface InventoryKey {
   expirationModel?: string;
   /** Live only: when the current imported key material expires (DescribeKey ValidTo, ISO 8601). */
   validTo?: Fact<string>;
-  /** Live only: the key's imported key materials (ListKeyRotations with ALL_KEY_MATERIAL). */
-  keyMaterials?: { id?: string; state?: string; importState?: string; validTo?: string }[];
+  /** Live only: the key's imported key materials (ListKeyRotations with ALL_KEY_MATERIAL); `range` stands for the material's ValidTo. */
+  keyMaterials?: { id?: string; state?: string; importState?: string; validTo?: string; range?: Range }[];
   /** Alias names (`alias/data`) that point at this key. */
   aliases: string[];
   /** The key's policy, also listed in Inventory.policies. */
@@ -129,6 +129,11 @@ export interface BucketEncryption {
   awsManagedKey: boolean;
   /** The customer managed key of this inventory the reference resolves to, when it does. */
   key?: InventoryKey;
+  /**
+   * Live only: why the reference leads to no usable key although the account's keys and aliases were read in
+   * full: the key does not exist, the alias does not exist, or the key is in another region than the bucket.
+   */
+  missingKey?: { kind: "no-key" | "no-alias" | "other-region"; reference: string; bucketRegion: string; keyRegion?: string };
   bucketKeyEnabled?: Fact<boolean>;
   /** The resource the encryption is written in (the bucket, or `aws_s3_bucket_server_side_encryption_configuration`). */
   resource: ResourceRef;
@@ -144,6 +149,8 @@ export interface InventoryBucket {
   /** Bucket policies attached to it (normally one). */
   policies: InventoryPolicy[];
   encryption?: BucketEncryption;
+  /** Live only: whether GetBucketEncryption answered (false: it failed, and audit-error says so). */
+  encryptionRead?: boolean;
 }
 
 export interface InventoryAlias {
@@ -164,10 +171,12 @@ export interface ReadFailure {
   /** AWS's error code, or `TimeoutError`. */
   code: string;
   message: string;
-  kind: "denied" | "throttled" | "timeout" | "state" | "unsupported" | "not-found" | "other";
+  kind: "denied" | "credentials" | "throttled" | "timeout" | "state" | "unsupported" | "not-found" | "other";
   /** The IAM action that allows the call (for denials). */
   permission?: string;
   attempts: number;
+  /** For a listing that failed after its first pages: how many entries were listed (and read) before. */
+  listedBefore?: number;
   /** Where the finding points (line 1, column 1 of the resource, with the operation as its API). */
   range?: Range;
 }

@@ -172,3 +172,124 @@ describe("IaC rules on live data", () => {
     expect(found.map(at)).toEqual([{ rule: "bucket-key-mismatch", severity: "warning", line: 2, column: 52, api: "GetBucketPolicy", pointer: "/Statement/0/Principal/AWS", resource: "arn:aws:s3:::lake" }]);
   });
 });
+
+describe("what the audit could not read is never a finding of its own", () => {
+  it("a rotation status that was denied is unknown, not off: audit-error, and no rotation-disabled", async () => {
+    const snapshot = baseSnapshot();
+    snapshot.Kms["us-east-1"]!.Keys.push({ KeyMetadata: { KeyId: keyId(1) }, Rotation: { KeyRotationEnabled: true } });
+    snapshot.Faults = [{ Operation: "GetKeyRotationStatus", Error: "AccessDeniedException" }];
+    const { findings } = await auditSnapshot(snapshot);
+    expect(findings.map((f) => [f.ruleId, f.api])).toEqual([["audit-error", "GetKeyRotationStatus"]]);
+    expect(findings[0]!.message).toContain("so whether automatic rotation is on is not checked");
+  });
+
+  it("credentials a region does not accept are said as such, and a failed listing is an error", async () => {
+    const snapshot = baseSnapshot();
+    snapshot.Faults = [{ Operation: "ListKeys", Error: "UnrecognizedClientException", Message: "The security token included in the request is invalid." }];
+    const { findings } = await auditSnapshot(snapshot);
+    const found = findings.filter((f) => f.ruleId === "audit-error");
+    expect(found.map((f) => [f.resource, f.severity])).toEqual([["arn:aws:kms:us-east-1:111122223333:key/*", "error"]]);
+    expect(found[0]!.message).toBe(
+      "ListKeys in us-east-1 was refused with UnrecognizedClientException: the credentials were not accepted there, so no key of us-east-1 is checked. This is not a missing permission: the region may be an opt-in region not enabled for the account (leave it out with --region), or the credentials expired or are invalid (sign in again).",
+    );
+  });
+
+  it("reads a bucket's region with GetBucketLocation when ListBuckets does not give it", async () => {
+    const snapshot = baseSnapshot();
+    snapshot.Buckets.push({ Name: "old", Region: "us-east-1", ListedWithoutRegion: true, Policy: { Version: "2012-10-17", Statement: [{ Sid: "Open", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::old/*" }] } });
+    const { findings, calls } = await auditSnapshot(snapshot);
+    expect(calls.filter((c) => c.operation === "GetBucketLocation").map((c) => c.resource)).toEqual(["old"]);
+    expect(findings.filter((f) => f.ruleId === "public-access").map((f) => f.resource)).toEqual(["arn:aws:s3:::old"]);
+  });
+});
+
+describe("key-state: a bucket key that leads nowhere", () => {
+  const encrypted = (name: string, keyReference: string) => ({
+    Name: name,
+    Region: "us-east-1",
+    Encryption: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "aws:kms", KMSMasterKeyID: keyReference } }] },
+  });
+
+  it("a key that does not exist, an alias that does not exist, a key of another region: errors; a key of another account: a note", async () => {
+    const snapshot = baseSnapshot();
+    snapshot.Kms["us-east-1"]!.Keys.push({ KeyMetadata: { KeyId: keyId(1) }, Rotation: { KeyRotationEnabled: true } });
+    snapshot.Buckets.push(
+      encrypted("deleted-key", keyArn(7)),
+      encrypted("bad-alias", "alias/nope"),
+      encrypted("wrong-region", keyArn(1, "eu-west-1")),
+      encrypted("partner-key", "arn:aws:kms:us-east-1:444455556666:key/11111111-2222-4333-8444-555555555555"),
+      encrypted("fine", keyArn(1)),
+    );
+    const { findings } = await auditSnapshot(snapshot);
+    const rows = findings.filter((f) => f.ruleId === "key-state" || f.ruleId === "audit-error").map((f) => [f.resource, f.ruleId, f.severity, f.api, f.pointer]);
+    const pointer = "/ServerSideEncryptionConfiguration/Rules/0/ApplyServerSideEncryptionByDefault/KMSMasterKeyID";
+    expect(rows.sort()).toEqual(
+      [
+        ["arn:aws:s3:::bad-alias", "key-state", "error", "GetBucketEncryption", pointer],
+        ["arn:aws:s3:::deleted-key", "key-state", "error", "GetBucketEncryption", pointer],
+        ["arn:aws:s3:::partner-key", "audit-error", "info", "GetBucketEncryption", pointer],
+        ["arn:aws:s3:::wrong-region", "key-state", "error", "GetBucketEncryption", pointer],
+      ].sort(),
+    );
+    const message = (bucket: string) => findings.find((f) => f.resource === `arn:aws:s3:::${bucket}`)!.message;
+    expect(message("deleted-key")).toBe(
+      `Bucket "deleted-key" is encrypted by default with ${keyArn(7)}, a key that does not exist in us-east-1 (ListKeys does not list it). S3 does not check the key when default encryption is set, so the mistake shows only now: uploads that S3 encrypts by default fail with an error from KMS. Fix: point the bucket's default encryption at an existing key, named by its key ARN.`,
+    );
+    expect(message("wrong-region")).toContain("a key in eu-west-1, but the bucket is in us-east-1: S3 uses only keys of the bucket's own region");
+    expect(message("partner-key")).toContain("is in account 444455556666: its state and key policy cannot be read from this account");
+  });
+
+  it("says nothing about a missing key when the key listing was not read in full", async () => {
+    const snapshot = baseSnapshot();
+    snapshot.Buckets.push(encrypted("unknown", keyArn(7)));
+    snapshot.Faults = [{ Operation: "ListKeys", Error: "AccessDeniedException" }];
+    const { findings } = await auditSnapshot(snapshot);
+    expect(findings.filter((f) => f.ruleId === "key-state")).toEqual([]);
+  });
+});
+
+describe("imported-material-expiring: earlier key material", () => {
+  it("reports a NON_CURRENT material that expires within the window at its ValidTo in ListKeyRotations", async () => {
+    const snapshot = baseSnapshot();
+    snapshot.Kms["us-east-1"]!.Keys.push({
+      KeyMetadata: { KeyId: keyId(1), Origin: "EXTERNAL", ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" },
+      Rotations: [
+        { KeyId: keyId(1), KeyMaterialId: "c".repeat(64), KeyMaterialState: "NON_CURRENT", ImportState: "IMPORTED", ValidTo: "2026-11-27T00:00:00Z" },
+        { KeyId: keyId(1), KeyMaterialId: "d".repeat(64), KeyMaterialState: "CURRENT", ImportState: "IMPORTED" },
+      ],
+    });
+    const { findings } = await auditSnapshot(snapshot, { readAt: READ_AT });
+    const found = findings.filter((f) => f.ruleId === "imported-material-expiring");
+    expect(found.map(at)).toEqual([{ rule: "imported-material-expiring", severity: "warning", line: 1, column: 1, api: "ListKeyRotations", pointer: "/Rotations/0/ValidTo", resource: keyArn(1) }]);
+    expect(found[0]!.message).toContain(`Key material ${"c".repeat(64)} of this key, no longer current but still needed to decrypt what it encrypted before the last rotation, expires on 2026-11-27T00:00:00.000Z, in 3 days (ValidTo in ListKeyRotations; the window is 30 days)`);
+  });
+});
+
+describe("read-only by construction", () => {
+  it("every client of the audit refuses a command that is not one of its operations, before it is sent", async () => {
+    const { Collector, NotReadOnlyError } = await import("../../src/sources/aws/collect.js");
+    const { PutKeyPolicyCommand, ScheduleKeyDeletionCommand } = await import("@aws-sdk/client-kms");
+    const { startFakeAws } = await import("../../src/fake-aws/index.js");
+    const fake = await startFakeAws({ snapshot: baseSnapshot() });
+    try {
+      const collector = new Collector({
+        regions: [],
+        allRegions: false,
+        concurrency: 1,
+        maxAttempts: 1,
+        retryMode: "standard",
+        callTimeoutMs: 2000,
+        signal: new AbortController().signal,
+        endpoint: fake.url,
+        credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test" },
+      });
+      const client = collector.kmsClient("us-east-1");
+      await expect(client.send(new PutKeyPolicyCommand({ KeyId: keyId(1), Policy: "{}" }))).rejects.toBeInstanceOf(NotReadOnlyError);
+      await expect(collector.kmsSend(client, new ScheduleKeyDeletionCommand({ KeyId: keyId(1) }))).rejects.toThrow("kmslint audit refused to send ScheduleKeyDeletionCommand");
+      expect(fake.calls).toEqual([]);
+      collector.destroy();
+    } finally {
+      await fake.close();
+    }
+  });
+});

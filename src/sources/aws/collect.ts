@@ -41,7 +41,8 @@ import {
 } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { ReadFailure } from "../../model/inventory.js";
-import { OPERATIONS, type AwsService, type OperationName } from "./operations.js";
+import { rotationReadable } from "./key-facts.js";
+import { OPERATIONS, isOperationName, type AwsService, type OperationName } from "./operations.js";
 import { AuditProgress } from "./progress.js";
 import { AbortedError, Scheduler } from "./scheduler.js";
 
@@ -126,6 +127,8 @@ export interface AccountData {
   regionSource: string;
   keys: LiveKey[];
   aliases: Map<string, AliasListEntry[]>;
+  /** Listings read to the end: `keys|<region>`, `aliases|<region>` (a key or alias missing from them does not exist). */
+  complete: Set<string>;
   buckets: LiveBucket[];
   /** Buckets in regions the audit did not cover. */
   bucketsElsewhere: number;
@@ -138,7 +141,11 @@ export interface AccountData {
 
 /** A problem that stops the audit before it reads anything (no credentials, no region): exit 2. */
 export class AuditSetupError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Ctrl-C before anything could be read (exit 130, not 2). */
+    readonly interrupted = false,
+  ) {
     super(message);
     this.name = "AuditSetupError";
   }
@@ -152,11 +159,14 @@ interface SdkError {
   $retryable?: unknown;
 }
 
-const DENIED = new Set(["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException", "AuthorizationError"]);
+const DENIED = new Set(["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"]);
+/** The credentials were not accepted: expired, invalid, or used in an opt-in region that is not enabled. Not a missing permission. */
+const CREDENTIALS = new Set(["UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException", "InvalidToken", "SignatureDoesNotMatch"]);
 const THROTTLED = new Set(["ThrottlingException", "Throttling", "TooManyRequestsException", "SlowDown", "RequestLimitExceeded", "LimitExceededException"]);
 
 function classify(error: SdkError, operation: OperationName): Pick<ReadError, "code" | "kind" | "permission"> {
   const code = error.name && error.name !== "Error" ? error.name : (error.Code ?? "UnknownError");
+  if (CREDENTIALS.has(code)) return { code, kind: "credentials" };
   if (DENIED.has(code) || error.$metadata?.httpStatusCode === 403) return { code, kind: "denied", ...permissionOf(operation) };
   if (THROTTLED.has(code)) return { code, kind: "throttled" };
   if (code === "TimeoutError" || code === "RequestTimeout" || code === "ETIMEDOUT") return { code, kind: "timeout" };
@@ -171,21 +181,59 @@ function permissionOf(operation: OperationName): { permission?: string } {
   return action ? { permission: action } : {};
 }
 
-/** Rotation can be read only for these keys (AWS-FACTS.md §2.1); other keys answer UnsupportedOperationException. */
-export function rotationReadable(metadata: KeyMetadata): boolean {
-  return (
-    metadata.KeyManager === "CUSTOMER" &&
-    (metadata.KeySpec ?? "SYMMETRIC_DEFAULT") === "SYMMETRIC_DEFAULT" &&
-    (metadata.KeyUsage ?? "ENCRYPT_DECRYPT") === "ENCRYPT_DECRYPT" &&
-    (metadata.Origin ?? "AWS_KMS") === "AWS_KMS" &&
-    !metadata.CustomKeyStoreId &&
-    metadata.MultiRegionConfiguration?.MultiRegionKeyType !== "REPLICA" &&
-    metadata.KeyState !== "PendingDeletion" &&
-    metadata.KeyState !== "PendingReplicaDeletion"
-  );
+/** A command the audit is not allowed to send (a bug, never a user error). */
+export class NotReadOnlyError extends Error {
+  constructor(command: string) {
+    super(`kmslint audit refused to send ${command}: it only makes the read-only calls of src/sources/aws/operations.ts`);
+    this.name = "NotReadOnlyError";
+  }
 }
 
+/**
+ * Makes a client refuse every command but the audit's read-only operations (OPERATIONS), before anything is
+ * signed or sent: read-only by construction, not by convention.
+ */
+export function readOnly<C extends { middlewareStack: { add(middleware: unknown, options: unknown): void } }>(client: C): C {
+  client.middlewareStack.add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+      const operation = (context.commandName ?? "").replace(/Command$/, "");
+      if (!isOperationName(operation)) throw new NotReadOnlyError(context.commandName ?? "an unnamed command");
+      return next(args);
+    },
+    { step: "initialize", name: "kmslintReadOnly", priority: "high" },
+  );
+  return client;
+}
+
+
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: ReadError };
+
+/** Keys and buckets listed but not yet read, at most: enough to keep every rate busy, little memory. */
+const MAX_BACKLOG = 2000;
+
+/** A counter the listings wait on: admit() returns when fewer than `limit` are in progress. */
+class Backlog {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async admit(signal: AbortSignal): Promise<void> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (signal.aborted) throw new AbortedError();
+    this.active++;
+  }
+
+  release(): void {
+    this.active--;
+    this.waiting.shift()?.();
+  }
+
+  /** Lets every waiting listing go on (to see the abort). */
+  releaseAll(): void {
+    for (const resolve of this.waiting.splice(0)) resolve();
+  }
+}
 
 /** Keys in a region's first ListKeys page from which its per-key calls go to worker threads. */
 export const WORKER_THRESHOLD = 300;
@@ -244,6 +292,7 @@ export class Collector {
   constructor(private readonly options: CollectOptions) {
     // Every call in flight listens to the abort signal (the SDK, the pacing): hundreds at once is expected.
     setMaxListeners(0, options.signal);
+    options.signal.addEventListener("abort", () => this.backlog.releaseAll(), { once: true });
     this.progress = options.progress ?? new AuditProgress();
     this.rates = Object.fromEntries(Object.entries(OPERATIONS).map(([name, op]) => [name, options.rates?.[name as OperationName] ?? op.rate])) as Record<OperationName, number>;
     this.scheduler = new Scheduler((operation) => this.rates[operation as OperationName], options.concurrency, options.signal);
@@ -268,7 +317,7 @@ export class Collector {
 
   kmsClient(region: string): KMSClient {
     let client = this.kms.get(region);
-    if (!client) this.kms.set(region, (client = new KMSClient(this.clientConfig(region))));
+    if (!client) this.kms.set(region, (client = readOnly(new KMSClient(this.clientConfig(region)))));
     return client;
   }
 
@@ -277,7 +326,7 @@ export class Collector {
     if (!client) {
       // Path-style addressing when an endpoint replaces AWS's (a local endpoint has no per-bucket host names).
       const custom = this.options.endpoint !== undefined || process.env["AWS_ENDPOINT_URL"] !== undefined || process.env["AWS_ENDPOINT_URL_S3"] !== undefined;
-      client = new S3Client({ ...this.clientConfig(region), followRegionRedirects: true, ...(custom ? { forcePathStyle: true } : {}) });
+      client = readOnly(new S3Client({ ...this.clientConfig(region), followRegionRedirects: true, ...(custom ? { forcePathStyle: true } : {}) }));
       this.s3.set(region, client);
     }
     return client;
@@ -335,6 +384,9 @@ export class Collector {
     this.progress.retries = s.retries;
   }
 
+  /** Keys and buckets being read at once: the listing waits beyond this, so memory stays flat however large the account. */
+  readonly backlog = new Backlog(MAX_BACKLOG);
+
   private readonly handlers = new WeakMap<KMSClient, Map<unknown, (command: unknown) => Promise<{ output: unknown }>>>();
 
   /**
@@ -362,7 +414,7 @@ export class Collector {
   }
 
   async identity(region: string): Promise<{ account: string; arn: string; partition: string }> {
-    this.sts = new STSClient(this.clientConfig(region));
+    this.sts = readOnly(new STSClient(this.clientConfig(region)));
     // Every client shares the STS client's credential provider: a profile, SSO token or role is resolved once.
     if (!this.options.credentials) this.credentials = this.sts.config.credentials;
     const outcome = await this.call(region, "GetCallerIdentity", "the caller's account", (abortSignal) => this.sts.send(new GetCallerIdentityCommand({}), { abortSignal }));
@@ -375,7 +427,7 @@ export class Collector {
   }
 
   async organization(region: string, root: string, account: string): Promise<{ org?: string; note?: string }> {
-    const client = new OrganizationsClient(this.clientConfig(region));
+    const client = readOnly(new OrganizationsClient(this.clientConfig(region)));
     const outcome = await this.call(region, "DescribeOrganization", root, (abortSignal) => client.send(new DescribeOrganizationCommand({}), { abortSignal }));
     if (outcome.ok) {
       const id = outcome.value.Organization?.Id;
@@ -390,7 +442,7 @@ export class Collector {
   }
 
   async enabledRegions(region: string, root: string): Promise<{ regions: string[]; source: string }> {
-    const client = new AccountClient(this.clientConfig(region));
+    const client = readOnly(new AccountClient(this.clientConfig(region)));
     const regions: string[] = [];
     let token: string | undefined;
     do {
@@ -408,7 +460,7 @@ export class Collector {
   }
 
   /** Every key of a region with its metadata, policy and rotation, and the region's aliases. */
-  async region(region: string, account: string, partition: string, keys: LiveKey[], aliases: Map<string, AliasListEntry[]>): Promise<void> {
+  async region(region: string, account: string, partition: string, keys: LiveKey[], aliases: Map<string, AliasListEntry[]>, complete: Set<string>): Promise<void> {
     const client = this.kmsClient(region);
     const progress = this.progress.region(region);
     // Listings fail for a whole region: they are named by the ARN pattern of what they list.
@@ -416,12 +468,14 @@ export class Collector {
     const aliasesRead = (async () => {
       const entries: AliasListEntry[] = [];
       let marker: string | undefined;
+      let whole = true;
       do {
         const outcome = await this.call(region, "ListAliases", `arn:${partition}:kms:${region}:${account}:alias/*`, (abortSignal) =>
           client.send(new ListAliasesCommand({ Limit: 100, ...(marker ? { Marker: marker } : {}) }), { abortSignal }),
         );
         if (!outcome.ok) {
           this.fail(outcome.error);
+          whole = false;
           break;
         }
         entries.push(...(outcome.value.Aliases ?? []));
@@ -429,30 +483,39 @@ export class Collector {
         marker = outcome.value.Truncated ? outcome.value.NextMarker : undefined;
       } while (marker);
       aliases.set(region, entries);
+      if (whole) complete.add(`aliases|${region}`);
     })();
     const pending: Promise<void>[] = [];
     let pool: KeyWorkerPool | undefined;
     let marker: string | undefined;
-    do {
-      const outcome = await this.call(region, "ListKeys", what, (abortSignal) => client.send(new ListKeysCommand({ Limit: 1000, ...(marker ? { Marker: marker } : {}) }), { abortSignal }));
-      if (!outcome.ok) {
-        this.fail(outcome.error);
-        break;
-      }
-      // A large region's per-key calls go to worker threads, decided on its first page so that the region's
-      // rates are split between the workers and never also spent here.
-      if (marker === undefined && ((outcome.value.Keys?.length ?? 0) >= WORKER_THRESHOLD || outcome.value.Truncated)) pool = await this.workerPool();
-      for (const entry of outcome.value.Keys ?? []) {
-        if (!entry.KeyId) continue;
-        const key: LiveKey = { region, keyId: entry.KeyId, arn: entry.KeyArn ?? `arn:${partition}:kms:${region}:${account}:key/${entry.KeyId}` };
-        keys.push(key);
-        progress.keysListed++;
-        pending.push((pool ? pool.read(key) : this.readKey(client, key)).finally(() => progress.keysDone++));
-      }
-      marker = outcome.value.Truncated ? outcome.value.NextMarker : undefined;
-    } while (marker);
-    progress.listingDone = true;
-    await settle([aliasesRead, ...pending]);
+    let whole = true;
+    try {
+      do {
+        const outcome = await this.call(region, "ListKeys", what, (abortSignal) => client.send(new ListKeysCommand({ Limit: 1000, ...(marker ? { Marker: marker } : {}) }), { abortSignal }));
+        if (!outcome.ok) {
+          this.fail(progress.keysListed > 0 ? { ...outcome.error, listedBefore: progress.keysListed } : outcome.error);
+          whole = false;
+          break;
+        }
+        // A large region's per-key calls go to worker threads, decided on its first page so that the region's
+        // rates are split between the workers and never also spent here.
+        if (marker === undefined && ((outcome.value.Keys?.length ?? 0) >= WORKER_THRESHOLD || outcome.value.Truncated)) pool = await this.workerPool();
+        for (const entry of outcome.value.Keys ?? []) {
+          if (!entry.KeyId) continue;
+          const key: LiveKey = { region, keyId: entry.KeyId, arn: entry.KeyArn ?? `arn:${partition}:kms:${region}:${account}:key/${entry.KeyId}` };
+          keys.push(key);
+          progress.keysListed++;
+          await this.backlog.admit(this.options.signal);
+          pending.push((pool ? pool.read(key) : this.readKey(client, key)).then(() => void progress.keysDone++).finally(() => this.backlog.release()));
+        }
+        marker = outcome.value.Truncated ? outcome.value.NextMarker : undefined;
+      } while (marker);
+      if (whole) complete.add(`keys|${region}`);
+      progress.listingDone = true;
+    } finally {
+      // Every started read is waited for, also when the listing stopped (Ctrl-C): none is left to fail unheard.
+      await settle([aliasesRead, ...pending]);
+    }
   }
 
   /** DescribeKey, then what the key's kind allows: its policy, rotation status, key material. Never an alias: DescribeKey on a predefined alias/aws/* alias creates the key (AWS-FACTS.md §3.1). */
@@ -478,7 +541,8 @@ export class Collector {
         }),
       );
     }
-    if (metadata.Origin === "EXTERNAL" && metadata.ExpirationModel === "KEY_MATERIAL_EXPIRES") reads.push(this.keyMaterials(client, key));
+    // Every imported key's materials: an earlier material can expire although the current one does not.
+    if (metadata.Origin === "EXTERNAL") reads.push(this.keyMaterials(client, key));
     await settle(reads);
   }
 
@@ -502,32 +566,38 @@ export class Collector {
     const pending: Promise<void>[] = [];
     let elsewhere = 0;
     let token: string | undefined;
-    do {
-      const outcome = await this.call(listRegion, "ListBuckets", `arn:${partition}:s3:::*`, (abortSignal) =>
-        client.send(new ListBucketsCommand({ MaxBuckets: 1000, ...(token ? { ContinuationToken: token } : {}) }), { abortSignal }),
-      );
-      if (!outcome.ok) {
-        this.fail(outcome.error);
-        break;
-      }
-      for (const entry of outcome.value.Buckets ?? []) {
-        if (!entry.Name) continue;
-        const bucket: LiveBucket = { name: entry.Name, arn: entry.BucketArn ?? `arn:${partition}:s3:::${entry.Name}` };
-        if (entry.BucketRegion) bucket.region = entry.BucketRegion;
-        pending.push(
-          this.bucket(listRegion, bucket, audited).then((included) => {
-            if (included) buckets.push(bucket);
-            else {
-              elsewhere++;
-              this.progress.bucketsElsewhere = elsewhere;
-            }
-          }),
+    try {
+      do {
+        const outcome = await this.call(listRegion, "ListBuckets", `arn:${partition}:s3:::*`, (abortSignal) =>
+          client.send(new ListBucketsCommand({ MaxBuckets: 1000, ...(token ? { ContinuationToken: token } : {}) }), { abortSignal }),
         );
-      }
-      token = outcome.value.ContinuationToken;
-    } while (token);
-    this.progress.bucketListingDone = true;
-    await settle(pending);
+        if (!outcome.ok) {
+          this.fail(outcome.error);
+          break;
+        }
+        for (const entry of outcome.value.Buckets ?? []) {
+          if (!entry.Name) continue;
+          const bucket: LiveBucket = { name: entry.Name, arn: entry.BucketArn ?? `arn:${partition}:s3:::${entry.Name}` };
+          if (entry.BucketRegion) bucket.region = entry.BucketRegion;
+          await this.backlog.admit(this.options.signal);
+          pending.push(
+            this.bucket(listRegion, bucket, audited)
+              .then((included) => {
+                if (included) buckets.push(bucket);
+                else {
+                  elsewhere++;
+                  this.progress.bucketsElsewhere = elsewhere;
+                }
+              })
+              .finally(() => this.backlog.release()),
+          );
+        }
+        token = outcome.value.ContinuationToken;
+      } while (token);
+      this.progress.bucketListingDone = true;
+    } finally {
+      await settle(pending);
+    }
     return elsewhere;
   }
 
@@ -571,8 +641,9 @@ export class Collector {
       const count = workerCount(this.options.workers);
       const script = count > 1 ? keyWorkerScript() : undefined;
       if (!script) return undefined;
-      // Workers get the credentials this thread resolved (a profile, SSO or role is resolved once).
-      const credentials = this.options.credentials ?? (this.credentials ? await this.credentials() : undefined);
+      // Workers resolve credentials themselves (the same profile, environment or role), so that credentials that
+      // expire during a long audit are refreshed there too; explicit ones (the demo, tests) are passed on.
+      const credentials = this.options.credentials;
       const { KeyWorkerPool } = await import("./key-pool.js");
       return new KeyWorkerPool(script, count, {
         ...(this.options.profile ? { profile: this.options.profile } : {}),
@@ -644,6 +715,7 @@ export async function collectAccount(options: CollectOptions): Promise<AccountDa
     regionSource: "",
     keys,
     aliases,
+    complete: new Set<string>(),
     buckets,
     bucketsElsewhere: 0,
     errors: collector.errors,
@@ -672,7 +744,7 @@ export async function collectAccount(options: CollectOptions): Promise<AccountDa
     for (const region of regions.regions) progress.region(region);
     const audited = new Set(regions.regions);
     await settle([
-      ...regions.regions.map((region) => collector.region(region, identity.account, identity.partition, keys, aliases)),
+      ...regions.regions.map((region) => collector.region(region, identity.account, identity.partition, keys, aliases, data.complete)),
       collector.buckets(regions.regions.includes(home) ? home : regions.regions[0] ?? home, audited, identity.partition, buckets).then((n) => void (data.bucketsElsewhere = n)),
     ]);
     progress.phase = "done";
@@ -680,7 +752,7 @@ export async function collectAccount(options: CollectOptions): Promise<AccountDa
     if (!(error instanceof AbortedError) && !options.signal.aborted) throw error;
     data.interrupted = true;
     progress.phase = "interrupted";
-    if (!data.account) throw new AuditSetupError("interrupted before the account was identified");
+    if (!data.account) throw new AuditSetupError("interrupted before the account was identified: nothing was read", true);
   } finally {
     await collector.destroyWorkers();
     collector.destroy();

@@ -2,7 +2,8 @@
  * The main thread's side of the worker threads that make the per-key calls of large regions: keys go out
  * round-robin in small batches, each key comes back filled in (metadata, policy, rotation) with the calls it
  * took and the calls that failed. Ctrl-C is passed on; a key a worker could not finish comes back as far as
- * it got, and its promise rejects with AbortedError like an in-thread call would.
+ * it got, and its promise rejects with AbortedError like an in-thread call would. If a worker fails, the
+ * keys go on being read in the main thread.
  */
 import { Worker } from "node:worker_threads";
 import type { CallStatistics, Collector, LiveKey, ReadError, WorkerSettings } from "./collect.js";
@@ -50,7 +51,7 @@ export class KeyWorkerPool {
   }
 
   read(key: LiveKey): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.failure) return this.readHere(key);
     const id = this.nextId++;
     const queue = this.queues[this.nextWorker]!;
     this.nextWorker = (this.nextWorker + 1) % this.workers.length;
@@ -80,10 +81,19 @@ export class KeyWorkerPool {
     else entry.resolve();
   }
 
+  /**
+   * A worker that fails (out of memory, a bug) does not lose the audit: its keys, and every key after, are
+   * read in this thread instead.
+   */
   private fail(error: Error): void {
     this.failure ??= error;
-    for (const entry of this.waiting.values()) entry.reject(error);
+    const waiting = [...this.waiting.values()];
     this.waiting.clear();
+    for (const entry of waiting) this.readHere(entry.key).then(entry.resolve, entry.reject);
+  }
+
+  private readHere(key: LiveKey): Promise<void> {
+    return this.collector.readKey(this.collector.kmsClient(key.region), key);
   }
 
   async close(): Promise<void> {

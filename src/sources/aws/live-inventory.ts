@@ -24,6 +24,7 @@ import {
   type ResourceRef,
 } from "../../model/inventory.js";
 import type { AccountData, LiveBucket, LiveKey } from "./collect.js";
+import { rotationReadable } from "./key-facts.js";
 
 /** RFC 6901: `/Statement/0/Principal/AWS`. */
 export function jsonPointer(path: Path): string {
@@ -145,15 +146,15 @@ export function liveInventory(data: AccountData, readAt: Date): Inventory {
   }
   for (const key of keys) key.aliases.sort();
 
+  const notes: AuditNote[] = [];
   const buckets: InventoryBucket[] = [];
   for (const live of data.buckets) {
-    const bucket = inventoryBucket(live, locations, (reference) => resolveKey(reference, live.region, data, keysByArn, keysById, aliasTargets));
+    const bucket = inventoryBucket(live, locations, (reference) => resolveKey(reference, live.region, data, keysByArn, keysById, aliasTargets), notes);
     buckets.push(bucket);
     policies.push(...bucket.policies);
   }
 
   const root = `arn:${data.partition}:iam::${data.account}:root`;
-  const notes: AuditNote[] = [];
   if (data.orgNote) notes.push({ resource: root, message: `${capitalize(data.orgNote)}.`, range: locations.setting("DescribeOrganization", []) });
   if (data.bucketsElsewhere > 0) {
     notes.push({
@@ -222,10 +223,15 @@ function inventoryKey(live: LiveKey, metadata: KeyMetadata, locations: Locations
   } else if (key.keyManager === "AWS") {
     // AWS managed keys rotate every year, and GetKeyRotationStatus always reads true for them (AWS-FACTS.md §2.1).
     key.rotationEnabled = known(true, at("KeyManager"));
+  } else if (rotationReadable(metadata)) {
+    // The key can rotate but its status was not read (the call failed: audit-error says so; or Ctrl-C): unknown,
+    // never "off".
+    const range = locations.setting("GetKeyRotationStatus", ["KeyRotationEnabled"]);
+    key.rotationEnabled = { known: false, range, unresolved: { expression: "GetKeyRotationStatus", reason: "the call failed or was not made", resource: live.arn, range } };
   }
   if (live.keyMaterials) {
-    key.keyMaterials = live.keyMaterials.map((m) => {
-      const entry: NonNullable<InventoryKey["keyMaterials"]>[number] = {};
+    key.keyMaterials = live.keyMaterials.map((m, i) => {
+      const entry: NonNullable<InventoryKey["keyMaterials"]>[number] = { range: locations.setting("ListKeyRotations", ["Rotations", i, "ValidTo"]) };
       if (m.KeyMaterialId) entry.id = m.KeyMaterialId;
       if (m.KeyMaterialState) entry.state = m.KeyMaterialState;
       if (m.ImportState) entry.importState = m.ImportState;
@@ -248,10 +254,19 @@ function inventoryAlias(region: string, entry: AliasListEntry, key: InventoryKey
   return alias;
 }
 
+/** What a bucket's KMSMasterKeyID leads to: a key of the inventory, a reference that leads nowhere, or a key elsewhere. */
+interface KeyResolution {
+  key?: InventoryKey;
+  missing?: NonNullable<BucketEncryption["missingKey"]>;
+  /** The key is in another account: nothing about it can be read from here. */
+  otherAccount?: string;
+}
+
 /**
  * The key a bucket's KMSMasterKeyID names, looked up the way S3 would for the bucket owner: a key ARN, an
  * alias ARN or name through the region's aliases, a bare key id in the bucket's region; no id at all means
- * the AWS managed key aws/s3 of the bucket's region (which may not exist yet).
+ * the AWS managed key aws/s3 of the bucket's region (which may not exist yet: S3 creates it on first use).
+ * A reference that leads to nothing is `missing` only when the listing it would be in was read in full.
  */
 function resolveKey(
   reference: string | undefined,
@@ -260,31 +275,48 @@ function resolveKey(
   keysByArn: ReadonlyMap<string, InventoryKey>,
   keysById: ReadonlyMap<string, InventoryKey>,
   aliasTargets: ReadonlyMap<string, InventoryKey>,
-): InventoryKey | undefined {
-  if (region === undefined) return undefined;
+): KeyResolution {
+  if (region === undefined) return {};
   const { form } = keyReferenceForm(reference);
+  const keysListed = (r: string) => data.complete.has(`keys|${r}`);
+  const aliasesListed = (r: string) => data.complete.has(`aliases|${r}`);
   switch (form) {
     case "absent":
-      return aliasTargets.get(`${region}|alias/aws/s3`);
+      return { ...optional(aliasTargets.get(`${region}|alias/aws/s3`)) };
     case "key-arn":
-      return keysByArn.get(reference!);
     case "alias-arn": {
-      const match = /^arn:[^:]+:kms:([^:]*):([^:]*):(alias\/.+)$/.exec(reference!);
-      if (!match || match[2] !== data.account) return undefined;
-      return aliasTargets.get(`${match[1]}|${match[3]}`);
+      const match = /^arn:[^:]+:kms:([^:]*):([^:]*):((?:key|alias)\/.+)$/.exec(reference!);
+      if (!match) return {};
+      const [, keyRegion, account, name] = match as unknown as [string, string, string, string];
+      if (account !== data.account) return { otherAccount: account };
+      if (keyRegion !== region) return { missing: { kind: "other-region", reference: reference!, bucketRegion: region, keyRegion } };
+      const key = form === "key-arn" ? keysByArn.get(reference!) : aliasTargets.get(`${region}|${name}`);
+      if (key) return { key };
+      if (form === "key-arn" ? keysListed(region) : aliasesListed(region)) return { missing: { kind: form === "key-arn" ? "no-key" : "no-alias", reference: reference!, bucketRegion: region } };
+      return {};
     }
-    case "alias-name":
-      return aliasTargets.get(`${region}|${reference}`);
-    case "key-id":
-      return keysById.get(`${region}|${reference}`);
+    case "alias-name": {
+      const key = aliasTargets.get(`${region}|${reference}`);
+      if (key) return { key };
+      return reference !== "alias/aws/s3" && aliasesListed(region) ? { missing: { kind: "no-alias", reference: reference!, bucketRegion: region } } : {};
+    }
+    case "key-id": {
+      const key = keysById.get(`${region}|${reference}`);
+      if (key) return { key };
+      return keysListed(region) ? { missing: { kind: "no-key", reference: reference!, bucketRegion: region } } : {};
+    }
     default:
-      return undefined;
+      return {};
   }
 }
 
-function inventoryBucket(live: LiveBucket, locations: Locations, resolve: (reference: string | undefined) => InventoryKey | undefined): InventoryBucket {
+function optional(key: InventoryKey | undefined): { key?: InventoryKey } {
+  return key ? { key } : {};
+}
+
+function inventoryBucket(live: LiveBucket, locations: Locations, resolve: (reference: string | undefined) => KeyResolution, notes: AuditNote[]): InventoryBucket {
   const resource: ResourceRef = { address: live.arn, type: "AWS::S3::Bucket", anchor: locations.setting("ListBuckets", ["Buckets"]) };
-  const bucket: InventoryBucket = { resource, name: live.name, arn: live.arn, policies: [] };
+  const bucket: InventoryBucket = { resource, name: live.name, arn: live.arn, policies: [], encryptionRead: live.encryption !== undefined };
   if (typeof live.policy === "string") {
     bucket.policies.push({ kind: "bucket-policy", resource, document: new LivePolicyDocument(live.policy, live.arn, "GetBucketPolicy", locations) });
   }
@@ -297,7 +329,8 @@ function inventoryBucket(live: LiveBucket, locations: Locations, resolve: (refer
     const at = (...path: (string | number)[]) => locations.setting("GetBucketEncryption", [...base, ...path]);
     const reference = defaults.KMSMasterKeyID || undefined;
     const { form, awsManagedKey } = keyReferenceForm(reference);
-    const key = resolve(reference);
+    const resolution = resolve(reference);
+    const key = resolution.key;
     const encryption: BucketEncryption = {
       algorithm: known<string>(defaults.SSEAlgorithm, at("ApplyServerSideEncryptionByDefault", "SSEAlgorithm")),
       keyReferenceForm: form,
@@ -308,6 +341,14 @@ function inventoryBucket(live: LiveBucket, locations: Locations, resolve: (refer
     };
     if (reference !== undefined) encryption.keyReference = known(reference, at("ApplyServerSideEncryptionByDefault", "KMSMasterKeyID"));
     if (key) encryption.key = key;
+    if (resolution.missing) encryption.missingKey = resolution.missing;
+    if (resolution.otherAccount) {
+      notes.push({
+        resource: live.arn,
+        range: at("ApplyServerSideEncryptionByDefault", "KMSMasterKeyID"),
+        message: `The default encryption key of bucket "${live.name}" (${reference}) is in account ${resolution.otherAccount}: its state and key policy cannot be read from this account (GetKeyPolicy does not work across accounts), so key-state and bucket-key-mismatch do not check it. Audit account ${resolution.otherAccount} too.`,
+      });
+    }
     if (rule.BucketKeyEnabled !== undefined) encryption.bucketKeyEnabled = known(rule.BucketKeyEnabled, at("BucketKeyEnabled"));
     bucket.encryption = encryption;
   }
