@@ -27,23 +27,27 @@ export interface SnapshotAuditOptions {
   collect?: Partial<CollectOptions>;
 }
 
+/** Collector options for tests: the fake's URL and test credentials, every region, short timeouts. */
+export function testCollectOptions(endpoint: string, overrides: Partial<CollectOptions> = {}): CollectOptions {
+  return {
+    regions: [],
+    allRegions: true,
+    rates: {},
+    concurrency: 16,
+    maxAttempts: 3,
+    retryMode: "standard",
+    callTimeoutMs: 5000,
+    signal: new AbortController().signal,
+    endpoint,
+    credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test" },
+    ...overrides,
+  };
+}
+
 export async function auditSnapshot(snapshot: AccountSnapshot, options: SnapshotAuditOptions = {}): Promise<SnapshotAudit> {
   const fake = await startFakeAws({ snapshot, ...options.fake });
   try {
-    const data = await collectAccount({
-      regions: [],
-      allRegions: true,
-      rates: {},
-      concurrency: 16,
-      maxAttempts: 3,
-      retryMode: "standard",
-      callTimeoutMs: 5000,
-      signal: new AbortController().signal,
-      endpoint: fake.url,
-      credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test" },
-      defaultRegion: Object.keys(snapshot.Kms)[0] ?? "us-east-1",
-      ...options.collect,
-    });
+    const data = await collectAccount(testCollectOptions(fake.url, { defaultRegion: Object.keys(snapshot.Kms)[0] ?? "us-east-1", ...options.collect }));
     const inventory = liveInventory(data, options.readAt ?? new Date());
     const trust: TrustContext = { account: data.account, trustedAccounts: [], ...(data.org ? { org: data.org } : {}), ...options.trust };
     const { findings } = lintInventory(inventory, { trust, ...(options.ruleOptions ? { ruleOptions: options.ruleOptions } : {}) });

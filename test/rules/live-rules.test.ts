@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Finding } from "../../src/engine/linter.js";
-import { auditSnapshot, baseSnapshot, keyArn, keyId } from "../audit-helpers.js";
+import { auditSnapshot, baseSnapshot, keyArn, keyId, testCollectOptions } from "../audit-helpers.js";
 
 const at = (f: Finding) => ({ rule: f.ruleId, severity: f.severity, line: f.range.start.line, column: f.range.start.column, api: f.api, pointer: f.pointer, resource: f.resource });
 const READ_AT = new Date("2026-11-24T00:00:00Z");
@@ -272,17 +272,7 @@ describe("read-only by construction", () => {
     const { startFakeAws } = await import("../../src/fake-aws/index.js");
     const fake = await startFakeAws({ snapshot: baseSnapshot() });
     try {
-      const collector = new Collector({
-        regions: [],
-        allRegions: false,
-        concurrency: 1,
-        maxAttempts: 1,
-        retryMode: "standard",
-        callTimeoutMs: 2000,
-        signal: new AbortController().signal,
-        endpoint: fake.url,
-        credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "test" },
-      });
+      const collector = new Collector(testCollectOptions(fake.url, { maxAttempts: 1 }));
       const client = collector.kmsClient("us-east-1");
       await expect(client.send(new PutKeyPolicyCommand({ KeyId: keyId(1), Policy: "{}" }))).rejects.toBeInstanceOf(NotReadOnlyError);
       await expect(collector.kmsSend(client, new ScheduleKeyDeletionCommand({ KeyId: keyId(1) }))).rejects.toThrow("kmslint audit refused to send ScheduleKeyDeletionCommand");
