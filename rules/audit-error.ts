@@ -15,6 +15,9 @@ const UNCHECKED: Record<string, string> = {
   GetBucketEncryption: "its default encryption is not checked (aws/s3 on a shared bucket, a key that does not let the bucket's readers decrypt, a disabled key)",
   ListRegions: "only the default region is audited",
   DescribeOrganization: "the organization is unknown",
+  ListAnalyzers: "Access Analyzer's findings in {{region}} are not compared with kmslint's",
+  ListFindingsV2: "this analyzer's findings are not compared with kmslint's",
+  GetFindingV2: "this Access Analyzer finding is not compared with kmslint's",
 };
 
 function unchecked(failure: ReadFailure): string {

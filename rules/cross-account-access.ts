@@ -69,6 +69,7 @@ export default defineRule({
         },
         path: first.path,
         statement: first.statement,
+        subjects: [account],
       });
     }
   },

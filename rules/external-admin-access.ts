@@ -27,6 +27,7 @@ export default defineRule({
         data: { statement: statementLabel(reach.statement), who: parties.join(", "), admin: shown, resource: analysis.kind === "key-policy" ? "key" : "bucket", owner: ownerNote(analysis), denies: deniesWhy(reach) },
         path: reach.path,
         statement: reach.statement,
+        subjects: reach.who.kind === "anyone" ? ["*"] : reach.who.kind === "limited" ? [...reach.who.accounts.map((a) => a.account).filter((a) => a !== analysis.trust.account), ...reach.who.orgs] : [],
       });
     }
   },

@@ -20,6 +20,7 @@ import awsManagedKeyOnSharedBucket from "./aws-managed-key-on-shared-bucket.js";
 import bucketKeyMismatch from "./bucket-key-mismatch.js";
 import unresolvedValue from "./unresolved-value.js";
 import auditError from "./audit-error.js";
+import accessAnalyzer from "./access-analyzer.js";
 import keyState from "./key-state.js";
 import importedMaterialExpiring from "./imported-material-expiring.js";
 
@@ -46,4 +47,5 @@ export const allRules: readonly Rule[] = [
   importedMaterialExpiring,
   unresolvedValue,
   auditError,
+  accessAnalyzer,
 ];

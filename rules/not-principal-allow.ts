@@ -26,7 +26,7 @@ export default defineRule({
             : who.kind === "nobody"
               ? `though its conditions or a Deny currently leave nobody (${who.reason}); an edit to them would open it to everyone`
               : "as its conditions allow";
-      context.report({ messageId: "notPrincipal", data: { statement: statementLabel(statement), listed, scope }, path: [...statement.path, "NotPrincipal"], target: "key", statement });
+      context.report({ messageId: "notPrincipal", data: { statement: statementLabel(statement), listed, scope }, path: [...statement.path, "NotPrincipal"], target: "key", statement, subjects: ["*"] });
     }
   },
 });

@@ -24,12 +24,12 @@ export default defineRule({
       if (reach.who.kind !== "anyone") continue;
       const common = { statement: statementLabel(reach.statement), actions: summarizeActions(reach.actions), resource: resourceWord(analysis) };
       if (reach.who.anonymousOnly) {
-        context.report({ messageId: "anonymous", data: common, path: reach.path, statement: reach.statement });
+        context.report({ messageId: "anonymous", data: common, path: reach.path, statement: reach.statement, subjects: ["*"] });
         continue;
       }
       const why = conditionsWhy(reach);
       if (reach.who.network) {
-        context.report({ messageId: "network", data: { ...common, network: reach.who.network.join(" and "), why }, path: reach.path, statement: reach.statement, severity: "warning" });
+        context.report({ messageId: "network", data: { ...common, network: reach.who.network.join(" and "), why }, path: reach.path, statement: reach.statement, severity: "warning", subjects: ["*"] });
         continue;
       }
       context.report({
@@ -37,6 +37,7 @@ export default defineRule({
         data: { ...common, principal: principalShown(reach), why, denies: deniesWhy(reach), keys: analysis.kind === "key-policy" ? "aws:PrincipalOrgID, aws:PrincipalAccount or kms:CallerAccount" : "aws:PrincipalOrgID or aws:PrincipalAccount" },
         path: reach.path,
         statement: reach.statement,
+        subjects: ["*"],
       });
     }
   },

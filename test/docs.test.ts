@@ -103,7 +103,8 @@ describe("documentation examples print what kmslint prints", () => {
         if (SNAPSHOT.test(example.block.body)) {
           // Audited as of the date the prose gives ("Audited on 2026-11-24"), so that expiry stays the same.
           const on = /[Aa]udited on (\d{4}-\d{2}-\d{2})/.exec(text.slice(0, example.block.start))?.[1] ?? "2026-11-24";
-          const { findings } = await auditSnapshot(JSON.parse(example.block.body) as AccountSnapshot, { readAt: new Date(`${on}T00:00:00Z`) });
+          const snapshot = JSON.parse(example.block.body) as AccountSnapshot;
+          const { findings } = await auditSnapshot(snapshot, { readAt: new Date(`${on}T00:00:00Z`), collect: { accessAnalyzer: "AccessAnalyzer" in snapshot } });
           actual = renderAudit(findings);
         } else {
           const input = join(tmp, `${file.replace(/[/.]/g, "-")}-${n}.${example.block.lang}`);

@@ -46,6 +46,9 @@ export interface AuditCommandOptions {
   exitZero: boolean;
   /** `true` for the bundled demo account, or a snapshot file. */
   demo?: string | boolean;
+  /** Compare with IAM Access Analyzer (default true). */
+  accessAnalyzer?: boolean;
+  includeArchived?: boolean;
 }
 
 export interface AuditIo extends Io {
@@ -149,6 +152,8 @@ async function audit(options: AuditCommandOptions, io: AuditIo): Promise<number>
       callTimeoutMs: options.callTimeout ?? AUDIT_DEFAULTS.callTimeoutMs,
       signal: controller.signal,
       progress,
+      accessAnalyzer: options.accessAnalyzer !== false,
+      includeArchived: options.includeArchived === true,
     };
     if (options.demo !== undefined && options.demo !== false) {
       const file = options.demo === true ? demoSnapshotPath() : resolve(options.demo);

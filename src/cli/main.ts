@@ -77,6 +77,12 @@ pointer into it ("pointer"). The same rules run as for templates, plus key-state
 imported-material-expiring and audit-error. The trust context comes from STS and Organizations;
 kmslint.config.json (nearest to the current folder, or --config) adds trusted accounts and rule settings.
 
+IAM Access Analyzer: in every audited region with an active external-access analyzer (ACCOUNT or
+ORGANIZATION), its findings on keys and buckets (ListAnalyzers, ListFindingsV2, GetFindingV2) are compared
+with kmslint's: a kmslint finding it reports too says so, one it does not report says why that can be, and a
+finding only it has is an access-analyzer finding. --no-access-analyzer skips this; --include-archived
+compares archived findings too. These calls are read-only and not billed.
+
 Progress goes to stderr (a task list on a terminal, a line every 5 s otherwise). Ctrl-C stops the audit
 and reports what was read (exit 130); a second Ctrl-C quits at once.
 
@@ -179,6 +185,8 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .option("--no-progress", "show no progress on stderr")
     .option("--max-warnings <n>", "exit 1 when there are more than n warnings", (v) => parseWholeNumber(v, "--max-warnings"))
     .option("--exit-zero", "exit 0 even when errors are found", false)
+    .option("--no-access-analyzer", "do not read IAM Access Analyzer's findings (read by default where an external-access analyzer exists)")
+    .option("--include-archived", "compare with archived Access Analyzer findings too, not only active ones", false)
     .option("--demo [snapshot]", "audit a built-in demo account served by a local stand-in for AWS (no credentials needed), or an account snapshot file")
     .helpOption("-h, --help", "show help")
     .addHelpText("after", AUDIT_HELP_AFTER)
@@ -198,6 +206,8 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
             quiet: options.quiet,
             progress: options.progress,
             exitZero: options.exitZero,
+            accessAnalyzer: options.accessAnalyzer,
+            includeArchived: options.includeArchived,
             ...(options.profile ? { profile: options.profile } : {}),
             ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
             ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),

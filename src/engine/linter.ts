@@ -4,6 +4,7 @@
  */
 import { allRules } from "../../rules/index.js";
 import { analyzePolicy, type PolicyAnalysis } from "../analysis/index.js";
+import { compareWithAccessAnalyzer } from "./access-analyzer.js";
 import { createDocument, type PolicyDocument } from "../model/document.js";
 import type { Range } from "../model/json.js";
 import { detectKind, type KindDecision } from "../model/kind.js";
@@ -39,6 +40,18 @@ export interface Finding {
   /** Live audits: the API response the finding points into, and a JSON pointer (RFC 6901) in it. */
   api?: string;
   pointer?: string;
+  /** Who outside the owner it is about: account ids, organization ids, "*" for anyone (access rules). */
+  subjects?: string[];
+  /** Live audits: how Access Analyzer's findings compare with it. */
+  accessAnalyzer?: AccessAnalyzerComparison;
+}
+
+/** A kmslint finding next to Access Analyzer's: reported by both, or by kmslint only while an analyzer covers the resource. */
+export interface AccessAnalyzerComparison {
+  agreement: "both" | "kmslint-only" | "access-analyzer-only";
+  analyzer: string;
+  findingId?: string;
+  status?: string;
 }
 
 export interface LintOptions {
@@ -107,6 +120,7 @@ class DocumentContext implements RuleContext {
       finding.statement = sid ? { index, sid: sid.value } : { index };
     }
     if (this.resource !== undefined) finding.resource = this.resource;
+    if (descriptor.subjects && descriptor.subjects.length > 0) finding.subjects = descriptor.subjects;
     this.findings.push(finding);
   }
 }
@@ -229,6 +243,7 @@ export function lintInventory(inventory: Inventory, options: LintOptions = {}): 
     report(descriptor: InventoryReportDescriptor) {
       const finding = newFinding(current!.meta, setting, descriptor, descriptor.range);
       if (descriptor.resource) finding.resource = descriptor.resource.address;
+      if (descriptor.accessAnalyzer) finding.accessAnalyzer = descriptor.accessAnalyzer;
       findings.push(finding);
     },
   };
@@ -246,6 +261,7 @@ export function lintInventory(inventory: Inventory, options: LintOptions = {}): 
     for (const finding of findings) finding.message = finding.message.replaceAll(STACK_ACCOUNT, "${AWS::AccountId}");
   }
   if (inventory.format === "live") {
+    compareWithAccessAnalyzer(findings, inventory);
     // An account's report lists findings per resource (its ARN), with a pointer into the API answer.
     for (const finding of findings) {
       const location = inventory.locationOf?.(finding.range);

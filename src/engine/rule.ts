@@ -55,6 +55,8 @@ export interface ReportDescriptor {
   statement?: Statement;
   /** A rule whose findings have more than one severity (policy-size) sets it per finding. */
   severity?: Severity;
+  /** Who outside the owner the finding is about: account ids, organization ids, or "*" for anyone (to compare with Access Analyzer). */
+  subjects?: string[];
 }
 
 export interface InventoryReportDescriptor {
@@ -64,6 +66,8 @@ export interface InventoryReportDescriptor {
   resource?: ResourceRef;
   range: Range;
   severity?: Severity;
+  /** Live audits: the Access Analyzer finding it stands for. */
+  accessAnalyzer?: { agreement: "access-analyzer-only"; analyzer: string; findingId: string; status: string };
 }
 
 export interface RuleContext {

@@ -117,6 +117,8 @@ function checkSnapshot(value: unknown): void {
     if (bucket["ListedWithoutRegion"] !== undefined && typeof bucket["ListedWithoutRegion"] !== "boolean") fail(`${path}.ListedWithoutRegion`, "must be true or false");
   });
 
+  if (snapshot["AccessAnalyzer"] !== undefined) checkAccessAnalyzer(object(snapshot["AccessAnalyzer"], "AccessAnalyzer"));
+
   if (snapshot["Faults"] !== undefined) {
     array(snapshot["Faults"], "Faults").forEach((item, i) => {
       const path = `Faults[${i}]`;
@@ -187,4 +189,80 @@ function checkRegion(content: Record<string, unknown>, path: string): void {
     optionalDate(alias["CreationDate"], `${aliasPath}.CreationDate`);
     optionalDate(alias["LastUpdatedDate"], `${aliasPath}.LastUpdatedDate`);
   });
+}
+
+const ANALYZER_TYPES = ["ACCOUNT", "ORGANIZATION", "ACCOUNT_UNUSED_ACCESS", "ORGANIZATION_UNUSED_ACCESS"];
+const ANALYZER_STATUSES = ["ACTIVE", "CREATING", "DISABLED", "FAILED"];
+const FINDING_STATUSES = ["ACTIVE", "ARCHIVED", "RESOLVED"];
+
+function oneOf(value: unknown, path: string, allowed: readonly string[]): void {
+  if (typeof value !== "string" || !allowed.includes(value)) fail(path, `must be one of ${allowed.join(", ")}, not ${JSON.stringify(value)}`);
+}
+
+function stringMap(value: unknown, path: string): void {
+  for (const [name, member] of Object.entries(object(value, path))) {
+    if (typeof member !== "string") fail(`${path}${key(name)}`, "must be a string");
+  }
+}
+
+function checkAccessAnalyzer(content: Record<string, unknown>): void {
+  /** Region → type of every analyzer name. */
+  const analyzers = new Map<string, Map<string, string>>();
+  if (content["Analyzers"] !== undefined) {
+    array(content["Analyzers"], "AccessAnalyzer.Analyzers").forEach((item, i) => {
+      const path = `AccessAnalyzer.Analyzers[${i}]`;
+      const analyzer = object(item, path);
+      checkRegionName(analyzer["Region"], `${path}.Region`);
+      const name = string(analyzer["Name"], `${path}.Name`);
+      const region = analyzer["Region"] as string;
+      const types = analyzers.get(region) ?? new Map<string, string>();
+      if (types.has(name)) fail(`${path}.Name`, `repeats the analyzer name ${JSON.stringify(name)} in ${region}`);
+      oneOf(analyzer["Type"], `${path}.Type`, ANALYZER_TYPES);
+      types.set(name, analyzer["Type"] as string);
+      analyzers.set(region, types);
+      if (analyzer["Status"] !== undefined) oneOf(analyzer["Status"], `${path}.Status`, ANALYZER_STATUSES);
+      optionalDate(analyzer["CreatedAt"], `${path}.CreatedAt`);
+      optionalDate(analyzer["LastResourceAnalyzedAt"], `${path}.LastResourceAnalyzedAt`);
+    });
+  }
+  if (content["Findings"] !== undefined) {
+    const ids = new Set<string>();
+    array(content["Findings"], "AccessAnalyzer.Findings").forEach((item, i) => {
+      const path = `AccessAnalyzer.Findings[${i}]`;
+      const finding = object(item, path);
+      const name = string(finding["Analyzer"], `${path}.Analyzer`);
+      if (finding["Region"] !== undefined) checkRegionName(finding["Region"], `${path}.Region`);
+      const region = finding["Region"] as string | undefined;
+      const types = [...analyzers].filter(([r]) => region === undefined || r === region).flatMap(([, t]) => (t.has(name) ? [t.get(name)] : []));
+      if (types.length === 0) fail(`${path}.Analyzer`, `names no analyzer of AccessAnalyzer.Analyzers${region === undefined ? "" : ` in ${region}`}: ${JSON.stringify(name)}`);
+      if (types.some((type) => type !== "ACCOUNT" && type !== "ORGANIZATION")) {
+        fail(`${path}.Analyzer`, `must name an external-access analyzer (Type ACCOUNT or ORGANIZATION): ${JSON.stringify(name)}`);
+      }
+      const id = string(finding["Id"], `${path}.Id`);
+      if (ids.has(`${name}\n${id}`)) fail(`${path}.Id`, `repeats the finding id ${JSON.stringify(id)} of analyzer ${JSON.stringify(name)}`);
+      ids.add(`${name}\n${id}`);
+      string(finding["Resource"], `${path}.Resource`);
+      string(finding["ResourceType"], `${path}.ResourceType`);
+      if (finding["ResourceOwnerAccount"] !== undefined && !ACCOUNT.test(string(finding["ResourceOwnerAccount"], `${path}.ResourceOwnerAccount`))) {
+        fail(`${path}.ResourceOwnerAccount`, `must be a 12-digit account id, not ${JSON.stringify(finding["ResourceOwnerAccount"])}`);
+      }
+      if (finding["Status"] !== undefined) oneOf(finding["Status"], `${path}.Status`, FINDING_STATUSES);
+      if (finding["Principal"] !== undefined) stringMap(finding["Principal"], `${path}.Principal`);
+      if (finding["Condition"] !== undefined) stringMap(finding["Condition"], `${path}.Condition`);
+      if (finding["Action"] !== undefined) array(finding["Action"], `${path}.Action`).forEach((action, a) => string(action, `${path}.Action[${a}]`));
+      if (finding["IsPublic"] !== undefined && typeof finding["IsPublic"] !== "boolean") fail(`${path}.IsPublic`, "must be true or false");
+      if (finding["Sources"] !== undefined) array(finding["Sources"], `${path}.Sources`).forEach((source, s) => object(source, `${path}.Sources[${s}]`));
+      for (const field of ["CreatedAt", "AnalyzedAt", "UpdatedAt"]) optionalDate(finding[field], `${path}.${field}`);
+      optionalString(finding["Error"], `${path}.Error`);
+    });
+  }
+  if (content["PublicAccessChecks"] !== undefined) {
+    array(content["PublicAccessChecks"], "AccessAnalyzer.PublicAccessChecks").forEach((item, i) => {
+      const path = `AccessAnalyzer.PublicAccessChecks[${i}]`;
+      const check = object(item, path);
+      string(check["PolicyContains"], `${path}.PolicyContains`);
+      oneOf(check["Result"], `${path}.Result`, ["PASS", "FAIL"]);
+      optionalString(check["Message"], `${path}.Message`);
+    });
+  }
 }

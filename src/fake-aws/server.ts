@@ -1,12 +1,13 @@
 /**
  * The fake AWS endpoint: one loopback HTTP server that speaks the wire protocols of KMS, S3, STS,
- * Organizations and Account, so that the real AWS SDK clients work against it unchanged (`endpoint`, or
+ * Organizations, Account and IAM Access Analyzer, so that the real AWS SDK clients work against it unchanged (`endpoint`, or
  * `AWS_ENDPOINT_URL`). The service and region come from the SigV4 credential scope of each request
  * (signatures are not checked). It serves an account snapshot, injects the snapshot's faults, optional
  * throttling and latency, and records every call. Used by `kmslint audit --demo`, the tests and the benchmark.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { accessAnalyzerCall } from "./access-analyzer.js";
 import { accountCall, organizationsCall, stsCall } from "./account.js";
 import type { Call } from "./call.js";
 import { kmsCall } from "./kms.js";
@@ -23,12 +24,16 @@ export interface FakeAwsOptions {
   latencyMs?: number;
   /**
    * Fraction (0..1) of calls answered with the service's throttling error (KMS ThrottlingException, S3 503
-   * SlowDown, Organizations and Account TooManyRequestsException, STS Throttling); drawn after the
+   * SlowDown, Organizations and Account TooManyRequestsException, STS Throttling, Access Analyzer 429
+   * ThrottlingException); drawn after the
    * snapshot's faults, from a generator seeded with `seed`.
    */
   throttleRate?: number;
   seed?: number;
-  /** Caps every list page (ListKeys, ListAliases, ListKeyRotations, ListBuckets, ListRegions) below the caller's limit. */
+  /**
+   * Caps every list page (ListKeys, ListAliases, ListKeyRotations, ListBuckets, ListRegions, ListAnalyzers,
+   * ListFindingsV2, ValidatePolicy) below the caller's limit.
+   */
   pageSize?: number;
   /** How long a `Timeout` fault holds the request before destroying the connection (default 30000 ms). */
   timeoutMs?: number;
@@ -39,7 +44,10 @@ export interface RecordedCall {
   operation: string;
   /** The signing region. */
   region: string;
-  /** The key id as the request gave it (id, ARN or alias) or the bucket name. */
+  /**
+   * The key id as the request gave it (id, ARN or alias) or the bucket name; for Access Analyzer the
+   * analyzer ARN (ListFindingsV2) or the finding id (GetFindingV2).
+   */
   resource?: string;
   /** HTTP status; 0 for a call held by a `Timeout` fault. */
   status: number;
@@ -62,7 +70,7 @@ export interface FakeAws {
   close(): Promise<void>;
 }
 
-const SERVICES = new Set<string>(["kms", "s3", "sts", "organizations", "account"]);
+const SERVICES = new Set<string>(["kms", "s3", "sts", "organizations", "account", "access-analyzer"]);
 
 interface FaultState {
   fault: SnapshotFault;
@@ -221,6 +229,8 @@ function routeCall(state: AccountState, service: ServiceName, region: string, re
       const queryAt = url.indexOf("?");
       return accountCall(state, method, queryAt < 0 ? url : url.slice(0, queryAt), body, pageSize);
     }
+    case "access-analyzer":
+      return accessAnalyzerCall(state, region, method, url, body, pageSize);
   }
 }
 
@@ -274,13 +284,21 @@ function matchFault(index: Map<string, FaultState[]>, call: Call, region: string
   return undefined;
 }
 
+const IAM_ACTION_NAMES: Readonly<Record<string, string>> = {
+  ListFindingsV2: "ListFindings",
+  GetFindingV2: "GetFinding",
+  ListBuckets: "ListAllMyBuckets",
+  GetBucketEncryption: "GetEncryptionConfiguration",
+};
+
 /** The error a fault stands for, with the service's code and a message like the service's own. */
 function injectedError(state: AccountState, call: Call, fault: SnapshotFault): ServiceError {
   const [code, status] = faultError(call.service, fault.Error);
   let message = fault.Message;
   if (message === undefined) {
     if (fault.Error === "AccessDenied") {
-      const action = `${call.service}:${call.operation}`;
+      // IAM names a few actions differently from their operations (Access Analyzer's V2 reads, S3's).
+      const action = `${call.service}:${IAM_ACTION_NAMES[call.operation] ?? call.operation}`;
       const resource = call.arn?.() ?? call.resource ?? "*";
       message = `User: ${state.callerArn} is not authorized to perform: ${action} on resource: ${resource} because no resource-based policy allows the ${action} action`;
     } else if (fault.Error === "Throttling") {

@@ -8,17 +8,19 @@
 
 /** A request that fails on purpose: by operation, and optionally by key id / alias / bucket name and region. */
 export interface SnapshotFault {
-  /** The API operation: `GetKeyPolicy`, `GetBucketPolicy`, `ListKeys`, … */
+  /** The API operation: `GetKeyPolicy`, `GetBucketPolicy`, `ListKeys`, `ListFindingsV2`, … */
   Operation: string;
   /**
    * Key id, alias name or bucket name (or `*` / absent for every call of the operation). A key id also matches
-   * a request naming the key by its ARN or through one of its aliases.
+   * a request naming the key by its ARN or through one of its aliases. For Access Analyzer: the analyzer's
+   * name or ARN (ListFindingsV2, GetFindingV2) or the finding id (GetFindingV2).
    */
   Resource?: string;
   Region?: string;
   /**
    * `AccessDenied` (the service's own access-denied error: KMS AccessDeniedException, S3 AccessDenied,
-   * Organizations AccessDeniedException), `Throttling` (KMS ThrottlingException, S3 SlowDown), `Timeout`
+   * Organizations AccessDeniedException, Access Analyzer 403 AccessDeniedException), `Throttling` (KMS
+   * ThrottlingException, S3 SlowDown, Access Analyzer 429 ThrottlingException), `Timeout`
    * (no answer until the client gives up), or any other error code, sent as that service sends errors.
    */
   Error: string;
@@ -68,6 +70,75 @@ export interface SnapshotBucket {
   PolicyStatus?: { IsPublic: boolean };
 }
 
+/** An IAM Access Analyzer analyzer (ListAnalyzers' AnalyzerSummary). */
+export interface SnapshotAnalyzer {
+  /** The region the analyzer is in: only ListAnalyzers signed for that region lists it. */
+  Region: string;
+  /** Unique within its region; the ARN is `arn:<partition>:access-analyzer:<region>:<account>:analyzer/<name>`. */
+  Name: string;
+  Type: "ACCOUNT" | "ORGANIZATION" | "ACCOUNT_UNUSED_ACCESS" | "ORGANIZATION_UNUSED_ACCESS";
+  /** Absent: ACTIVE. */
+  Status?: "ACTIVE" | "CREATING" | "DISABLED" | "FAILED";
+  /** Absent: 2024-01-15T09:30:00Z. */
+  CreatedAt?: string;
+  LastResourceAnalyzedAt?: string;
+}
+
+/**
+ * An external-access finding of an analyzer: the summary fields of ListFindingsV2 and the
+ * `externalAccessDetails` of GetFindingV2, with AWS's (camelCase) content: `Principal` `{"AWS": "999988887777"}`,
+ * `Condition` `{"aws:PrincipalOrgID": "o-…"}`, `Action` `["kms:Decrypt"]`.
+ */
+export interface SnapshotFinding {
+  /** The analyzer's Name; it must be an external-access analyzer (ACCOUNT or ORGANIZATION). */
+  Analyzer: string;
+  /** When analyzers of that name exist in several regions: the one the finding belongs to. Absent: all of them. */
+  Region?: string;
+  /** Unique among the findings of an analyzer. */
+  Id: string;
+  /** The resource's ARN (`arn:aws:kms:…:key/…`, `arn:aws:s3:::bucket`). */
+  Resource: string;
+  /** `AWS::KMS::Key`, `AWS::S3::Bucket`, … */
+  ResourceType: string;
+  /** Absent: the snapshot's Account. */
+  ResourceOwnerAccount?: string;
+  /** Absent: ACTIVE. */
+  Status?: "ACTIVE" | "ARCHIVED" | "RESOLVED";
+  Principal?: Record<string, string>;
+  Action?: string[];
+  /** Absent: `{}` (AWS always sends a condition map). */
+  Condition?: Record<string, string>;
+  /** Absent: false. */
+  IsPublic?: boolean;
+  /** ExternalAccessDetails' `sources` (`[{"type": "POLICY"}]`), sent as given. */
+  Sources?: Record<string, unknown>[];
+  /** Absent: 2024-01-15T09:30:00Z. */
+  CreatedAt?: string;
+  /** Absent: UpdatedAt. */
+  AnalyzedAt?: string;
+  /** Absent: CreatedAt. */
+  UpdatedAt?: string;
+  /** Why the resource could not be analyzed (`ACCESS_DENIED`, `INTERNAL_ERROR`). */
+  Error?: string;
+}
+
+/** CheckNoPublicAccess's answer for the policies whose text contains `PolicyContains` (the first such entry wins). */
+export interface SnapshotPublicAccessCheck {
+  PolicyContains: string;
+  Result: "PASS" | "FAIL";
+  /** Absent: the fake's usual message for the result. */
+  Message?: string;
+}
+
+export interface SnapshotAccessAnalyzer {
+  /** Analyzers per region; absent: none. */
+  Analyzers?: SnapshotAnalyzer[];
+  /** External-access findings of the analyzers; absent: none. */
+  Findings?: SnapshotFinding[];
+  /** CheckNoPublicAccess answers that override the fake's approximation; absent: none. */
+  PublicAccessChecks?: SnapshotPublicAccessCheck[];
+}
+
 export interface AccountSnapshot {
   /** The audited account (STS GetCallerIdentity's Account). */
   Account: string;
@@ -85,5 +156,7 @@ export interface AccountSnapshot {
   /** Per region: its keys and aliases. */
   Kms: Record<string, { Keys: SnapshotKey[]; Aliases?: SnapshotAlias[] }>;
   Buckets: SnapshotBucket[];
+  /** IAM Access Analyzer: analyzers, their external-access findings, CheckNoPublicAccess overrides. Absent: no analyzers. */
+  AccessAnalyzer?: SnapshotAccessAnalyzer;
   Faults?: SnapshotFault[];
 }

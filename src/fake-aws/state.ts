@@ -1,11 +1,11 @@
 /**
  * The fake endpoint's view of an account snapshot: keys indexed by id, aliases by name and by target key,
- * buckets by name, so that no request scans a list. Each key's KeyMetadata is completed with the values AWS
+ * buckets by name, Access Analyzer's analyzers by region and ARN, so that no request scans a list. Each key's KeyMetadata is completed with the values AWS
  * sets for a key created with defaults, and its JSON is written once. The snapshot itself is never changed:
  * a key created by a call (DescribeKey on a predefined `alias/aws/*` alias) goes into this state only.
  */
 import { randomUUID } from "node:crypto";
-import type { AccountSnapshot, SnapshotAlias, SnapshotBucket, SnapshotKey } from "./snapshot.js";
+import type { AccountSnapshot, SnapshotAlias, SnapshotBucket, SnapshotKey, SnapshotPublicAccessCheck } from "./snapshot.js";
 import { epochSeconds, isoDate } from "./wire.js";
 
 /** When a snapshot gives no CreationDate. */
@@ -59,6 +59,44 @@ export interface BucketRecord {
   listedWithoutRegion: boolean;
 }
 
+/** An external-access finding as ListFindingsV2 and GetFindingV2 return it (timestamps as ISO 8601 text). */
+export interface FindingRecord {
+  id: string;
+  resource: string;
+  resourceType: string;
+  resourceOwnerAccount: string;
+  status: string;
+  createdAt: string;
+  analyzedAt: string;
+  updatedAt: string;
+  error?: string;
+  principal?: Record<string, string>;
+  action?: string[];
+  condition: Record<string, string>;
+  isPublic: boolean;
+  sources?: Record<string, unknown>[];
+}
+
+export interface AnalyzerRecord {
+  name: string;
+  arn: string;
+  region: string;
+  type: string;
+  status: string;
+  createdAt: string;
+  lastResourceAnalyzedAt?: string;
+  /** In the snapshot's order. */
+  findings: FindingRecord[];
+  findingById: Map<string, FindingRecord>;
+}
+
+export interface AccessAnalyzerState {
+  /** Region → its analyzers, in the snapshot's order. */
+  analyzers: Map<string, AnalyzerRecord[]>;
+  byArn: Map<string, AnalyzerRecord>;
+  publicAccessChecks: SnapshotPublicAccessCheck[];
+}
+
 export interface AccountState {
   account: string;
   partition: string;
@@ -69,6 +107,7 @@ export interface AccountState {
   buckets: Map<string, BucketRecord>;
   /** Buckets sorted by name, as ListBuckets lists them. */
   bucketList: BucketRecord[];
+  accessAnalyzer: AccessAnalyzerState;
 }
 
 export function buildState(snapshot: AccountSnapshot): AccountState {
@@ -94,7 +133,62 @@ export function buildState(snapshot: AccountSnapshot): AccountState {
     kms,
     buckets,
     bucketList,
+    accessAnalyzer: accessAnalyzerState(snapshot, account, partition),
   };
+}
+
+function accessAnalyzerState(snapshot: AccountSnapshot, account: string, partition: string): AccessAnalyzerState {
+  const given = snapshot.AccessAnalyzer ?? {};
+  const analyzers = new Map<string, AnalyzerRecord[]>();
+  const byArn = new Map<string, AnalyzerRecord>();
+  for (const analyzer of given.Analyzers ?? []) {
+    const arn = `arn:${partition}:access-analyzer:${analyzer.Region}:${account}:analyzer/${analyzer.Name}`;
+    const record: AnalyzerRecord = {
+      name: analyzer.Name,
+      arn,
+      region: analyzer.Region,
+      type: analyzer.Type,
+      status: analyzer.Status ?? "ACTIVE",
+      createdAt: isoDate(analyzer.CreatedAt) ?? DEFAULT_CREATION_DATE,
+      findings: [],
+      findingById: new Map(),
+    };
+    const lastAnalyzed = isoDate(analyzer.LastResourceAnalyzedAt);
+    if (lastAnalyzed !== undefined) record.lastResourceAnalyzedAt = lastAnalyzed;
+    const list = analyzers.get(analyzer.Region);
+    if (list) list.push(record);
+    else analyzers.set(analyzer.Region, [record]);
+    byArn.set(arn, record);
+  }
+  for (const finding of given.Findings ?? []) {
+    const createdAt = isoDate(finding.CreatedAt) ?? DEFAULT_CREATION_DATE;
+    const updatedAt = isoDate(finding.UpdatedAt) ?? createdAt;
+    const record: FindingRecord = {
+      id: finding.Id,
+      resource: finding.Resource,
+      resourceType: finding.ResourceType,
+      resourceOwnerAccount: finding.ResourceOwnerAccount ?? account,
+      status: finding.Status ?? "ACTIVE",
+      createdAt,
+      analyzedAt: isoDate(finding.AnalyzedAt) ?? updatedAt,
+      updatedAt,
+      condition: finding.Condition ?? {},
+      isPublic: finding.IsPublic === true,
+    };
+    if (finding.Error !== undefined) record.error = finding.Error;
+    if (finding.Principal !== undefined) record.principal = finding.Principal;
+    if (finding.Action !== undefined) record.action = finding.Action;
+    if (finding.Sources !== undefined) record.sources = finding.Sources;
+    for (const [region, list] of analyzers) {
+      if (finding.Region !== undefined && region !== finding.Region) continue;
+      for (const analyzer of list) {
+        if (analyzer.name !== finding.Analyzer) continue;
+        analyzer.findings.push(record);
+        analyzer.findingById.set(record.id, record);
+      }
+    }
+  }
+  return { analyzers, byArn, publicAccessChecks: given.PublicAccessChecks ?? [] };
 }
 
 function emptyRegion(region: string): RegionState {

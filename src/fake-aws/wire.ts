@@ -1,12 +1,12 @@
 /**
  * What the fake AWS endpoint's services share: the answer to one request (`Reply`), the error a handler
  * throws (`ServiceError`), how each protocol writes an error (awsJson1_1 for KMS and Organizations, restJson1
- * for Account, awsQuery for STS, REST-XML for S3), XML escaping, and AWS's two timestamp forms on the wire
- * (epoch seconds in JSON, ISO 8601 in XML).
+ * for Account and Access Analyzer, awsQuery for STS, REST-XML for S3), XML escaping, and AWS's timestamp forms
+ * on the wire (epoch seconds in awsJson1_1, ISO 8601 in XML and in Access Analyzer's restJson1).
  */
 import { randomUUID } from "node:crypto";
 
-export type ServiceName = "kms" | "s3" | "sts" | "organizations" | "account";
+export type ServiceName = "kms" | "s3" | "sts" | "organizations" | "account" | "access-analyzer";
 
 /** The answer to one request, before latency is added. */
 export interface Reply {
@@ -25,7 +25,10 @@ export class ServiceError extends Error {
     readonly code: string,
     message: string,
     readonly status?: number,
-    /** Extra fields of S3's error XML (`BucketName`, `Endpoint`) and extra response headers (`x-amz-bucket-region`). */
+    /**
+     * Extra fields of S3's error XML (`BucketName`, `Endpoint`) or of a restJson1 error body (Access Analyzer's
+     * `resourceId`, `resourceType`, `reason`), and extra response headers (`x-amz-bucket-region`).
+     */
     readonly extra: { fields?: Record<string, string>; headers?: Record<string, string> } = {},
   ) {
     super(message);
@@ -90,6 +93,7 @@ const ACCESS_DENIED: Record<ServiceName, [string, number]> = {
   kms: ["AccessDeniedException", 400],
   organizations: ["AccessDeniedException", 400],
   account: ["AccessDeniedException", 403],
+  "access-analyzer": ["AccessDeniedException", 403],
   sts: ["AccessDenied", 403],
   s3: ["AccessDenied", 403],
 };
@@ -97,6 +101,7 @@ const THROTTLING: Record<ServiceName, [string, number]> = {
   kms: ["ThrottlingException", 400],
   organizations: ["TooManyRequestsException", 400],
   account: ["TooManyRequestsException", 429],
+  "access-analyzer": ["ThrottlingException", 429],
   sts: ["Throttling", 400],
   s3: ["SlowDown", 503],
 };
@@ -143,8 +148,11 @@ const JSON_RPC_STATUS: Record<string, number> = {
 const REST_JSON_STATUS: Record<string, number> = {
   AccessDeniedException: 403,
   ResourceNotFoundException: 404,
+  ServiceQuotaExceededException: 402,
   ConflictException: 409,
+  UnprocessableEntityException: 422,
   TooManyRequestsException: 429,
+  ThrottlingException: 429,
   InternalServerException: 500,
 };
 const STS_STATUS: Record<string, number> = { AccessDenied: 403, ExpiredToken: 400, InternalFailure: 500 };
@@ -160,9 +168,11 @@ export function errorReply(service: ServiceName, error: ServiceError, requestId:
       const body = service === "kms" ? { __type: code, message } : { __type: code, Message: message };
       return { status, headers: { "content-type": JSON_1_1 }, body: JSON.stringify(body), errorCode: code };
     }
-    case "account": {
+    case "account":
+    case "access-analyzer": {
       const status = error.status ?? REST_JSON_STATUS[code] ?? 400;
-      return { status, headers: { "content-type": "application/json", "x-amzn-errortype": code }, body: JSON.stringify({ message }), errorCode: code };
+      const body = JSON.stringify({ message, ...error.extra.fields });
+      return { status, headers: { "content-type": "application/json", "x-amzn-errortype": code, ...error.extra.headers }, body, errorCode: code };
     }
     case "sts": {
       const status = error.status ?? STS_STATUS[code] ?? 400;

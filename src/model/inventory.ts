@@ -151,6 +151,8 @@ export interface InventoryBucket {
   encryption?: BucketEncryption;
   /** Live only: whether GetBucketEncryption answered (false: it failed, and audit-error says so). */
   encryptionRead?: boolean;
+  /** Live only: the bucket's region. */
+  region?: string;
 }
 
 export interface InventoryAlias {
@@ -195,6 +197,32 @@ export interface LiveLocation {
   pointer: string;
 }
 
+/** Live audits: an IAM Access Analyzer external-access analyzer of one region. */
+export interface AnalyzerCoverage {
+  region: string;
+  arn: string;
+  name: string;
+  /** ACCOUNT (zone of trust: the account) or ORGANIZATION (the organization). */
+  type: string;
+  status: string;
+  lastResourceAnalyzedAt?: string;
+}
+
+/** Live audits: an Access Analyzer external-access finding on a key or bucket (GetFindingV2's externalAccessDetails). */
+export interface AnalyzerFinding {
+  analyzer: AnalyzerCoverage;
+  id: string;
+  resource: string;
+  resourceType: string;
+  status: string;
+  principal?: Record<string, string>;
+  action?: string[];
+  condition?: Record<string, string>;
+  isPublic?: boolean;
+  error?: string;
+  range?: Range;
+}
+
 /** A problem with the source itself (not a policy): reported as invalid-json or invalid-policy at its range. */
 export interface SourceProblem {
   ruleId: "invalid-json" | "invalid-policy";
@@ -218,6 +246,8 @@ export interface Inventory {
   problems: SourceProblem[];
   /** Resources of the source kmslint read (for the summary). */
   resourceCount: number;
+  /** Live audits: Access Analyzer's external-access analyzers and their findings on keys and buckets (absent: not read). */
+  accessAnalyzer?: { analyzers: AnalyzerCoverage[]; findings: AnalyzerFinding[] };
   /** Live audits: the calls that failed, and notes about the audit itself. */
   readFailures?: ReadFailure[];
   auditNotes?: AuditNote[];

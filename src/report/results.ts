@@ -24,6 +24,8 @@ export interface LintMessage {
   /** Live audits: the API answer the finding points into (`GetKeyPolicy`, `DescribeKey`, …) and a JSON pointer (RFC 6901) in it. */
   api?: string;
   pointer?: string;
+  /** Live audits: how Access Analyzer's findings compare with it (`both`, `kmslint-only`, `access-analyzer-only`). */
+  accessAnalyzer?: { agreement: string; analyzer: string; findingId?: string; status?: string };
   /** ESLint's marker for a file that could not be parsed. */
   fatal?: true;
 }
@@ -61,6 +63,7 @@ export function toLintMessage(finding: Finding): LintMessage {
   if (finding.resource !== undefined) message.resource = finding.resource;
   if (finding.api !== undefined) message.api = finding.api;
   if (finding.pointer !== undefined) message.pointer = finding.pointer;
+  if (finding.accessAnalyzer) message.accessAnalyzer = finding.accessAnalyzer;
   if (finding.ruleId === "invalid-json") message.fatal = true;
   return message;
 }

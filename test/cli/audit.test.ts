@@ -72,7 +72,7 @@ describe("kmslint audit against the fake endpoint, configured through the enviro
     const snapshot = keys(7);
     for (let i = 1; i <= 5; i++) snapshot.Buckets.push({ Name: `bucket-${i}`, Region: "us-east-1" });
     await withFake(snapshot, { pageSize: 2 }, async (fake) => {
-      const r = await run(["--format", "json", "--region", "us-east-1"], fake);
+      const r = await run(["--format", "json", "--region", "us-east-1", "--no-access-analyzer"], fake);
       expect(r.code, r.stderr).toBe(0);
       const results = JSON.parse(r.stdout) as JsonResult[];
       expect(results.map((x) => x.filePath)).toEqual([...Array.from({ length: 7 }, (_, i) => keyArn(i + 1)), ...Array.from({ length: 5 }, (_, i) => `arn:aws:s3:::bucket-${i + 1}`)]);
@@ -110,7 +110,7 @@ describe("kmslint audit against the fake endpoint, configured through the enviro
     const snapshot = keys(40);
     for (let i = 1; i <= 10; i++) snapshot.Buckets.push({ Name: `b-${i}`, Region: "us-east-1" });
     await withFake(snapshot, { throttleRate: 0.3, seed: 7 }, async (fake) => {
-      const r = await run(["--format", "json", "--region", "us-east-1", "--max-attempts", "10"], fake);
+      const r = await run(["--format", "json", "--region", "us-east-1", "--max-attempts", "10", "--no-access-analyzer"], fake);
       expect(r.code, r.stderr).toBe(0);
       const results = JSON.parse(r.stdout) as JsonResult[];
       expect(results).toHaveLength(50);
@@ -175,6 +175,20 @@ describe("kmslint audit against the fake endpoint, configured through the enviro
       const results = JSON.parse(r.stdout) as JsonResult[];
       // Keys it never finished reading have no finding of their own (no rotation-disabled "defaults to false").
       expect(results.flatMap((x) => x.messages).filter((m) => m.ruleId !== "audit-error")).toEqual([]);
+    });
+  });
+
+  it("reads Access Analyzer by default, and not at all with --no-access-analyzer", async () => {
+    const snapshot = keys(2);
+    snapshot.AccessAnalyzer = { Analyzers: [{ Region: "us-east-1", Name: "account-external-access", Type: "ACCOUNT" }], Findings: [] };
+    await withFake(snapshot, {}, async (fake) => {
+      const on = await run(["--format", "json", "--region", "us-east-1"], fake);
+      expect(on.code, on.stderr).toBe(0);
+      expect([...new Set(fake.calls.filter((c) => c.service === "access-analyzer").map((c) => c.operation))].sort()).toEqual(["ListAnalyzers", "ListFindingsV2"]);
+      const before = fake.calls.length;
+      const off = await run(["--format", "json", "--region", "us-east-1", "--no-access-analyzer"], fake);
+      expect(off.code, off.stderr).toBe(0);
+      expect(fake.calls.slice(before).filter((c) => c.service === "access-analyzer")).toEqual([]);
     });
   });
 
@@ -259,7 +273,7 @@ describe("kmslint audit --demo", () => {
     const rules = new Set(rows.map((row) => /\[([a-z-]+)\]/.exec(row)![1]));
     expect([...rules].sort()).toEqual(
       [
-        "audit-error", "aws-managed-key-on-shared-bucket", "bucket-key-mismatch", "cross-account-access", "external-admin-access", "grant-without-aws-resource-guard",
+        "access-analyzer", "audit-error", "aws-managed-key-on-shared-bucket", "bucket-key-mismatch", "cross-account-access", "external-admin-access", "grant-without-aws-resource-guard",
         "imported-material-expiring", "key-state", "lockout-risk", "not-principal-allow", "org-condition", "public-access", "rotation-disabled", "rotation-period",
         "service-principal-without-source", "unknown-action", "unknown-condition-key", "via-service-without-caller-account",
       ].sort(),
@@ -270,7 +284,7 @@ describe("kmslint audit --demo", () => {
     const r = await run(["--demo", "--no-progress"], undefined);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("arn:aws:s3:::hub-archive:1:1");
-    expect(r.stdout.trim().split("\n").at(-1)).toMatch(/^kmslint: audited account 111122223333 \(o-a1b2c3d4e5\) in 2 regions: 17 keys \(15 customer managed\), 8 buckets; 10 errors, 16 warnings\. 1 call failed \(audit-error\)\. \(\d+\.\d s\)$/);
+    expect(r.stdout.trim().split("\n").at(-1)).toMatch(/^kmslint: audited account 111122223333 \(o-a1b2c3d4e5\) in 2 regions: 17 keys \(15 customer managed\), 8 buckets; 10 errors, 17 warnings\. 1 call failed \(audit-error\)\. \(\d+\.\d s\)$/);
     const missing = await run(["--demo", "nope.json"], undefined);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^kmslint: --demo: no such snapshot file: .*nope\.json/);
@@ -285,7 +299,7 @@ describe("worker threads for large regions", () => {
     const reports: JsonResult[][] = [];
     for (const workers of ["1", "2"]) {
       await withFake(snapshot, {}, async (fake) => {
-        const r = await run(["--format", "json", "--region", "us-east-1"], fake, undefined, { KMSLINT_WORKERS: workers });
+        const r = await run(["--format", "json", "--region", "us-east-1", "--no-access-analyzer"], fake, undefined, { KMSLINT_WORKERS: workers });
         expect(r.code, r.stderr).toBe(1);
         expect(r.stderr).toMatch(/kmslint audit: 9\d\d calls/);
         reports.push(JSON.parse(r.stdout) as JsonResult[]);
@@ -337,7 +351,7 @@ describe("docs/audit-iam-policy.json", () => {
   it("scales: a generated account of 200 keys and 50 buckets in 2 regions is read in full", async () => {
     const snapshot = generateSnapshot({ regions: ["us-east-1", "eu-west-1"], keysPerRegion: 100, buckets: 50, seed: 3 });
     await withFake(snapshot, {}, async (fake) => {
-      const r = await run(["--all-regions", "--format", "json", "--exit-zero"], fake);
+      const r = await run(["--all-regions", "--format", "json", "--exit-zero", "--no-access-analyzer"], fake);
       expect(r.code, r.stderr).toBe(0);
       const results = JSON.parse(r.stdout) as JsonResult[];
       expect(results.filter((x) => x.filePath.includes(":key/"))).toHaveLength(Object.values(snapshot.Kms).reduce((n, r) => n + r.Keys.length, 0));

@@ -283,3 +283,107 @@ describe("read-only by construction", () => {
     }
   });
 });
+
+describe("IAM Access Analyzer next to kmslint (audit)", () => {
+  const ANALYZER = { Region: "us-east-1", Name: "org-external-access", Type: "ORGANIZATION" as const };
+  const OPEN = { Version: "2012-10-17", Statement: [{ Sid: "Open", Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*" }] };
+  const SPOKE = {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "Enable IAM User Permissions", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:root" }, Action: "kms:*", Resource: "*" },
+      { Sid: "Spoke", Effect: "Allow", Principal: { AWS: "arn:aws:iam::444455556666:root" }, Action: "kms:Decrypt", Resource: "*" },
+    ],
+  };
+  const finding = (id: string, key: number, principal: Record<string, string>, isPublic = false, status: "ACTIVE" | "ARCHIVED" = "ACTIVE") => ({
+    Analyzer: ANALYZER.Name,
+    Id: id,
+    Resource: keyArn(key),
+    ResourceType: "AWS::KMS::Key",
+    Status: status,
+    Principal: principal,
+    Action: ["kms:Decrypt"],
+    IsPublic: isPublic,
+  });
+  const withKeys = (...policies: unknown[]) => {
+    const snapshot = baseSnapshot();
+    policies.forEach((Policy, i) => snapshot.Kms["us-east-1"]!.Keys.push({ KeyMetadata: { KeyId: keyId(i + 1) }, Rotation: { KeyRotationEnabled: true }, Policy }));
+    return snapshot;
+  };
+  const aa = { collect: { accessAnalyzer: true } };
+
+  it("both report it: kmslint's finding says Access Analyzer reports it too", async () => {
+    const snapshot = withKeys(OPEN);
+    snapshot.AccessAnalyzer = { Analyzers: [ANALYZER], Findings: [finding("f-1", 1, { AWS: "*" }, true)] };
+    const { findings } = await auditSnapshot(snapshot, aa);
+    const open = findings.find((f) => f.ruleId === "public-access")!;
+    expect(open.accessAnalyzer).toEqual({ agreement: "both", analyzer: "org-external-access", findingId: "f-1", status: "ACTIVE" });
+    expect(open.message).toMatch(/ IAM Access Analyzer reports this access too \(analyzer org-external-access, finding f-1\)\.$/);
+    expect(findings.filter((f) => f.ruleId === "access-analyzer")).toEqual([]);
+  });
+
+  it("only Access Analyzer reports it: an access-analyzer finding at GetFindingV2's details, an error when public", async () => {
+    const snapshot = withKeys(SPOKE, SPOKE);
+    snapshot.AccessAnalyzer = { Analyzers: [ANALYZER], Findings: [finding("f-2", 1, { AWS: "777788889999" }), finding("f-3", 2, { AWS: "*" }, true)] };
+    const { findings } = await auditSnapshot(snapshot, aa);
+    const only = findings.filter((f) => f.ruleId === "access-analyzer").sort((a, b) => a.resource!.localeCompare(b.resource!));
+    expect(only.map((f) => [f.resource, f.severity, f.api, f.pointer, f.accessAnalyzer?.findingId, f.accessAnalyzer?.agreement])).toEqual([
+      [keyArn(1), "warning", "GetFindingV2", "/findingDetails/0/externalAccessDetails", "f-2", "access-analyzer-only"],
+      [keyArn(2), "error", "GetFindingV2", "/findingDetails/0/externalAccessDetails", "f-3", "access-analyzer-only"],
+    ]);
+    expect(only[0]!.message).toBe(
+      "IAM Access Analyzer (analyzer org-external-access, zone of trust: the organization; finding f-2) reports that account 777788889999 can call kms:Decrypt on this key; kmslint's rules did not report it: the key policy does not let this party in by kmslint's reading, so the access likely comes from a KMS grant (kmslint does not read grants), or from a condition Access Analyzer does not count as restricting. Review the finding in Access Analyzer: if the access is intended, archive it there.",
+    );
+  });
+
+  it("a trusted account in kmslint's config that the analyzer reports: Access Analyzer only, with that reason", async () => {
+    const snapshot = withKeys(SPOKE);
+    snapshot.AccessAnalyzer = { Analyzers: [{ ...ANALYZER, Type: "ACCOUNT" }], Findings: [finding("f-4", 1, { AWS: "444455556666" })] };
+    const { findings } = await auditSnapshot(snapshot, { ...aa, trust: { trustedAccounts: ["444455556666"] } });
+    const only = findings.filter((f) => f.ruleId === "access-analyzer");
+    expect(only).toHaveLength(1);
+    expect(only[0]!.message).toContain("kmslint's rules did not report it: account 444455556666 is a trusted account in kmslint's configuration (trustedAccounts), but outside the analyzer's zone of trust.");
+  });
+
+  it("only kmslint reports it while an ORGANIZATION analyzer covers the region: says why that can be", async () => {
+    const snapshot = withKeys(SPOKE);
+    snapshot.AccessAnalyzer = { Analyzers: [ANALYZER], Findings: [] };
+    const { findings } = await auditSnapshot(snapshot, aa);
+    const cross = findings.find((f) => f.ruleId === "cross-account-access")!;
+    expect(cross.accessAnalyzer).toEqual({ agreement: "kmslint-only", analyzer: "org-external-access" });
+    expect(cross.message).toContain(
+      "IAM Access Analyzer (analyzer org-external-access) does not report this access: its zone of trust is the organization, so it does not report accounts of the organization (444455556666 may be one); or the finding may be archived",
+    );
+  });
+
+  it("archived findings are compared only with --include-archived", async () => {
+    const snapshot = withKeys(OPEN);
+    snapshot.AccessAnalyzer = { Analyzers: [ANALYZER], Findings: [finding("f-5", 1, { AWS: "*" }, true, "ARCHIVED")] };
+    const active = await auditSnapshot(snapshot, aa);
+    expect(active.findings.find((f) => f.ruleId === "public-access")!.accessAnalyzer?.agreement).toBe("kmslint-only");
+    const archived = await auditSnapshot(snapshot, { collect: { accessAnalyzer: true, includeArchived: true } });
+    const open = archived.findings.find((f) => f.ruleId === "public-access")!;
+    expect(open.accessAnalyzer).toEqual({ agreement: "both", analyzer: "org-external-access", findingId: "f-5", status: "ARCHIVED" });
+    expect(open.message).toContain("finding f-5, archived)");
+  });
+
+  it("no analyzer is one info line; no permission is an audit-error naming it; throttling is retried", async () => {
+    const none = await auditSnapshot(withKeys(OPEN), aa);
+    expect(none.findings.filter((f) => f.ruleId === "audit-error").map((f) => [f.severity, f.message.slice(0, 100)])).toEqual([
+      ["info", "No active IAM Access Analyzer external-access analyzer in us-east-1: kmslint's findings there are no"],
+    ]);
+    const denied = withKeys(OPEN);
+    denied.AccessAnalyzer = { Analyzers: [ANALYZER], Findings: [] };
+    denied.Faults = [{ Operation: "ListAnalyzers", Error: "AccessDeniedException" }];
+    const refused = await auditSnapshot(denied, aa);
+    const errors = refused.findings.filter((f) => f.ruleId === "audit-error");
+    expect(errors.map((f) => [f.resource, f.severity])).toEqual([["arn:aws:access-analyzer:us-east-1:111122223333:analyzer/*", "warning"]]);
+    expect(errors[0]!.message).toContain("ListAnalyzers was denied (AccessDeniedException), so Access Analyzer's findings in us-east-1 are not compared with kmslint's. Fix: allow access-analyzer:ListAnalyzers");
+    expect(refused.findings.find((f) => f.ruleId === "public-access")!.accessAnalyzer).toBeUndefined();
+    const throttled = withKeys(OPEN);
+    throttled.AccessAnalyzer = { Analyzers: [ANALYZER], Findings: [finding("f-6", 1, { AWS: "*" }, true)] };
+    throttled.Faults = [{ Operation: "ListFindingsV2", Error: "Throttling", Count: 2 }];
+    const retried = await auditSnapshot(throttled, aa);
+    expect(retried.findings.find((f) => f.ruleId === "public-access")!.accessAnalyzer?.agreement).toBe("both");
+    expect(retried.calls.filter((c) => c.operation === "ListFindingsV2")).toHaveLength(3);
+  });
+});

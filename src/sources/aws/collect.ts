@@ -12,6 +12,7 @@ import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
+import { AccessAnalyzerClient, GetFindingV2Command, ListAnalyzersCommand, ListFindingsV2Command } from "@aws-sdk/client-accessanalyzer";
 import { AccountClient, ListRegionsCommand } from "@aws-sdk/client-account";
 import {
   DescribeKeyCommand,
@@ -40,7 +41,7 @@ import {
   type ServerSideEncryptionRule,
 } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import type { ReadFailure } from "../../model/inventory.js";
+import type { AnalyzerCoverage, AnalyzerFinding, ReadFailure } from "../../model/inventory.js";
 import { rotationReadable } from "./key-facts.js";
 import { OPERATIONS, isOperationName, type AwsService, type OperationName } from "./operations.js";
 import { AuditProgress } from "./progress.js";
@@ -70,6 +71,10 @@ export interface CollectOptions {
    * 1: none. Default: see workerCount.
    */
   workers?: number;
+  /** Read Access Analyzer's external-access analyzers and their findings on keys and buckets (default true). */
+  accessAnalyzer?: boolean;
+  /** Also ARCHIVED findings (default: ACTIVE only). */
+  includeArchived?: boolean;
   /** For tests and the demo: an endpoint, credentials and a region that replace the SDK's own resolution. */
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
@@ -132,6 +137,8 @@ export interface AccountData {
   buckets: LiveBucket[];
   /** Buckets in regions the audit did not cover. */
   bucketsElsewhere: number;
+  /** Access Analyzer, when read: the external-access analyzers per audited region and their findings on keys and buckets. */
+  accessAnalyzer?: { analyzers: AnalyzerCoverage[]; findings: Omit<AnalyzerFinding, "range">[] };
   errors: ReadError[];
   /** Set when Ctrl-C stopped the audit: what had been read is kept. */
   interrupted: boolean;
@@ -676,6 +683,73 @@ export class Collector {
     for (const error of errors) this.fail(error);
   }
 
+  /**
+   * Access Analyzer in one region: its external-access analyzers (ACCOUNT, ORGANIZATION; ACTIVE ones are read),
+   * their findings on KMS keys and S3 buckets (ListFindingsV2 has no details), and each finding's details
+   * (GetFindingV2: principal, actions, conditions, public).
+   */
+  async accessAnalyzer(region: string, account: string, partition: string, analyzers: AnalyzerCoverage[], findings: Omit<AnalyzerFinding, "range">[]): Promise<void> {
+    const client = readOnly(new AccessAnalyzerClient(this.clientConfig(region)));
+    try {
+      const listed: AnalyzerCoverage[] = [];
+      let token: string | undefined;
+      do {
+        const outcome = await this.call(region, "ListAnalyzers", `arn:${partition}:access-analyzer:${region}:${account}:analyzer/*`, (abortSignal) =>
+          client.send(new ListAnalyzersCommand({ maxResults: 100, ...(token ? { nextToken: token } : {}) }), { abortSignal }),
+        );
+        if (!outcome.ok) return this.fail(outcome.error);
+        for (const a of outcome.value.analyzers ?? []) {
+          if (a.type !== "ACCOUNT" && a.type !== "ORGANIZATION") continue;
+          const coverage: AnalyzerCoverage = { region, arn: a.arn ?? "", name: a.name ?? "", type: a.type, status: a.status ?? "ACTIVE" };
+          if (a.lastResourceAnalyzedAt) coverage.lastResourceAnalyzedAt = new Date(a.lastResourceAnalyzedAt).toISOString();
+          listed.push(coverage);
+        }
+        token = outcome.value.nextToken;
+      } while (token);
+      analyzers.push(...listed);
+      for (const analyzer of listed.filter((a) => a.status === "ACTIVE")) {
+        const ids: string[] = [];
+        let next: string | undefined;
+        do {
+          const outcome = await this.call(region, "ListFindingsV2", analyzer.arn, (abortSignal) =>
+            client.send(
+              new ListFindingsV2Command({
+                analyzerArn: analyzer.arn,
+                filter: { resourceType: { eq: ["AWS::KMS::Key", "AWS::S3::Bucket"] }, status: { eq: this.options.includeArchived ? ["ACTIVE", "ARCHIVED"] : ["ACTIVE"] } },
+                maxResults: 100,
+                ...(next ? { nextToken: next } : {}),
+              }),
+              { abortSignal },
+            ),
+          );
+          if (!outcome.ok) {
+            this.fail(outcome.error);
+            break;
+          }
+          for (const f of outcome.value.findings ?? []) if (f.id && (f.findingType ?? "ExternalAccess") === "ExternalAccess") ids.push(f.id);
+          next = outcome.value.nextToken;
+        } while (next);
+        await settle(
+          ids.map(async (id) => {
+            const outcome = await this.call(region, "GetFindingV2", `${analyzer.arn}/finding/${id}`, (abortSignal) => client.send(new GetFindingV2Command({ analyzerArn: analyzer.arn, id }), { abortSignal }));
+            if (!outcome.ok) return this.fail(outcome.error);
+            const f = outcome.value;
+            const details = (f.findingDetails ?? []).map((d) => ("externalAccessDetails" in d ? d.externalAccessDetails : undefined)).find((d) => d !== undefined);
+            const finding: Omit<AnalyzerFinding, "range"> = { analyzer, id, resource: f.resource ?? "", resourceType: f.resourceType ?? "", status: f.status ?? "ACTIVE" };
+            if (details?.principal) finding.principal = details.principal;
+            if (details?.action) finding.action = details.action;
+            if (details?.condition) finding.condition = details.condition;
+            if (details?.isPublic !== undefined) finding.isPublic = details.isPublic;
+            if (f.error) finding.error = f.error;
+            findings.push(finding);
+          }),
+        );
+      }
+    } finally {
+      client.destroy();
+    }
+  }
+
   get signal(): AbortSignal {
     return this.options.signal;
   }
@@ -746,6 +820,16 @@ export async function collectAccount(options: CollectOptions): Promise<AccountDa
     await settle([
       ...regions.regions.map((region) => collector.region(region, identity.account, identity.partition, keys, aliases, data.complete)),
       collector.buckets(regions.regions.includes(home) ? home : regions.regions[0] ?? home, audited, identity.partition, buckets).then((n) => void (data.bucketsElsewhere = n)),
+      ...(options.accessAnalyzer === false
+        ? []
+        : [
+            (async () => {
+              const analyzers: AnalyzerCoverage[] = [];
+              const findings: Omit<AnalyzerFinding, "range">[] = [];
+              await settle(regions.regions.map((region) => collector.accessAnalyzer(region, identity.account, identity.partition, analyzers, findings)));
+              data.accessAnalyzer = { analyzers, findings };
+            })(),
+          ]),
     ]);
     progress.phase = "done";
   } catch (error) {

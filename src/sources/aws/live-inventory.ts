@@ -163,6 +163,18 @@ export function liveInventory(data: AccountData, readAt: Date): Inventory {
       message: `${data.bucketsElsewhere} bucket${data.bucketsElsewhere === 1 ? " is" : "s are"} in regions this audit did not cover (${data.regionSource}) and ${data.bucketsElsewhere === 1 ? "was" : "were"} not read: use --all-regions or --region to include them.`,
     });
   }
+  if (data.accessAnalyzer) {
+    const covered = new Set(data.accessAnalyzer.analyzers.filter((a) => a.status === "ACTIVE").map((a) => a.region));
+    const failed = new Set(data.errors.filter((e) => e.operation === "ListAnalyzers").map((e) => e.region));
+    const without = data.regions.filter((r) => !covered.has(r) && !failed.has(r));
+    if (without.length > 0) {
+      notes.push({
+        resource: root,
+        range: locations.setting("ListAnalyzers", ["analyzers"]),
+        message: `No active IAM Access Analyzer external-access analyzer in ${without.join(", ")}: kmslint's findings there are not compared with Access Analyzer's. Create one (aws accessanalyzer create-analyzer --type ACCOUNT or ORGANIZATION) to have both.`,
+      });
+    }
+  }
   if (data.interrupted) {
     const unread = data.keys.filter((k) => !k.metadata).length;
     notes.push({
@@ -184,6 +196,14 @@ export function liveInventory(data: AccountData, readAt: Date): Inventory {
     problems: [],
     resourceCount: keys.length + buckets.length,
     readFailures: data.errors.map((error) => ({ ...error, range: locations.setting(error.operation, []) })),
+    ...(data.accessAnalyzer
+      ? {
+          accessAnalyzer: {
+            analyzers: data.accessAnalyzer.analyzers,
+            findings: data.accessAnalyzer.findings.map((f) => ({ ...f, range: locations.setting("GetFindingV2", ["findingDetails", 0, "externalAccessDetails"]) })),
+          },
+        }
+      : {}),
     auditNotes: notes,
     readAt: readAt.toISOString(),
     locationOf: (range) => locations.get(range),
@@ -317,6 +337,7 @@ function optional(key: InventoryKey | undefined): { key?: InventoryKey } {
 function inventoryBucket(live: LiveBucket, locations: Locations, resolve: (reference: string | undefined) => KeyResolution, notes: AuditNote[]): InventoryBucket {
   const resource: ResourceRef = { address: live.arn, type: "AWS::S3::Bucket", anchor: locations.setting("ListBuckets", ["Buckets"]) };
   const bucket: InventoryBucket = { resource, name: live.name, arn: live.arn, policies: [], encryptionRead: live.encryption !== undefined };
+  if (live.region) bucket.region = live.region;
   if (typeof live.policy === "string") {
     bucket.policies.push({ kind: "bucket-policy", resource, document: new LivePolicyDocument(live.policy, live.arn, "GetBucketPolicy", locations) });
   }

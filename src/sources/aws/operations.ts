@@ -7,10 +7,11 @@
  * Default rates are per account and region, about a quarter of the KMS request quotas (AWS-FACTS.md §7.1),
  * so that an audit leaves the rest of each quota to the applications that share it. S3 documents no rate
  * quota for bucket-configuration reads (§7.2); 100 requests a second is a conservative choice, not a
- * documented limit. ListKeyRotations' quota is not documented (§10, UNVERIFIED): 25 a second.
+ * documented limit. ListKeyRotations' quota is not documented (§10, UNVERIFIED): 25 a second; nor are Access
+ * Analyzer's (§7.2): 10 a second.
  */
 
-export type AwsService = "sts" | "organizations" | "account" | "kms" | "s3";
+export type AwsService = "sts" | "organizations" | "account" | "kms" | "s3" | "access-analyzer";
 
 export interface Operation {
   service: AwsService;
@@ -36,6 +37,10 @@ export const OPERATIONS = {
   GetBucketLocation: { service: "s3", action: "s3:GetBucketLocation", rate: 100 },
   GetBucketPolicy: { service: "s3", action: "s3:GetBucketPolicy", rate: 100 },
   GetBucketEncryption: { service: "s3", action: "s3:GetEncryptionConfiguration", rate: 100 },
+  // Access Analyzer documents no request quotas (AWS-FACTS.md §7.2, UNVERIFIED): 10 a second.
+  ListAnalyzers: { service: "access-analyzer", action: "access-analyzer:ListAnalyzers", rate: 10 },
+  ListFindingsV2: { service: "access-analyzer", action: "access-analyzer:ListFindings", rate: 10 },
+  GetFindingV2: { service: "access-analyzer", action: "access-analyzer:GetFinding", rate: 10 },
 } as const satisfies Record<string, Operation>;
 
 export type OperationName = keyof typeof OPERATIONS;
