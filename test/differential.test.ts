@@ -493,6 +493,17 @@ const REGRESSION_CASES: RegressionCase[] = [
     grants: [2],
     today: "no access finding (the \"*\" reach ends as o-aaaaaaaaaa only)",
   },
+  {
+    gap: "F-guard-exempting-services-drops-source-bound-services (fixed: a service-acting scope survives a Deny that exempts services)",
+    name: 'Allow "*" bound by aws:SourceAccount 333… behind a Deny on other accounts that exempts services lets services act for 333…',
+    generated: KEY_POLICY(
+      { Sid: "SourceBound", Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "aws:SourceAccount": FOREIGN } } },
+      { Sid: "OwnAccountOnly", Effect: "Deny", Principal: "*", Action: "kms:*", Resource: "*", Condition: { StringNotEquals: { "aws:PrincipalAccount": OWNER }, BoolIfExists: { "aws:PrincipalIsAWSService": "false" } } },
+    ),
+    requester: { type: "service", service: "logs.amazonaws.com", sourceAccount: FOREIGN },
+    grants: [2],
+    today: "no access finding (the Deny dropped the service-acting account scope)",
+  },
 ];
 
 describe("kmslint gaps found by the property, as fixed regression cases", () => {

@@ -40,6 +40,8 @@ export interface AccountScope {
   principal: string;
   /** When a guardrail or condition also requires the caller's organization to be one of these. */
   requireOrgs?: string[];
+  /** The callers are AWS services acting for a resource of the account (Principal "*" bound by aws:SourceAccount). */
+  viaService?: true;
 }
 
 export type Tier = "public" | "outside-org" | "org-account" | "trusted-account" | "same-account";
@@ -147,7 +149,7 @@ function applyConditions(who: Who, constraints: Constraints): Who {
       // aws:SourceAccount / aws:SourceArn / aws:SourceOrgID are in a request only when an AWS service calls on
       // behalf of a resource: with one of them fixed, only services acting for those accounts pass.
       if (constraints.sourceAccounts || constraints.sourceOrgs) {
-        const accounts = [...(constraints.sourceAccounts ?? [])].map((account) => ({ account, principal: "an AWS service acting for a resource of this account" }));
+        const accounts = [...(constraints.sourceAccounts ?? [])].map((account) => ({ account, principal: "an AWS service acting for a resource of this account", viaService: true as const }));
         const orgs = [...(constraints.sourceOrgs ?? [])];
         return accounts.length === 0 && orgs.length === 0 ? { kind: "nobody", reason: "its conditions match no real caller" } : { kind: "limited", accounts, orgs };
       }
@@ -188,7 +190,8 @@ function applyGuardrail(who: Who, guard: Guardrail, kind: PolicyKind): Who {
     case "limited": {
       const accounts: AccountScope[] = [];
       for (const a of who.accounts) {
-        if (guard.allowAccounts?.has(a.account)) accounts.push(a);
+        // A Deny that exempts service principals does not stop services acting for another account.
+        if (guard.allowAccounts?.has(a.account) || (guard.exemptsServices && a.viaService)) accounts.push(a);
         else if (guard.allowOrgs) accounts.push({ ...a, requireOrgs: intersectOrgs(a.requireOrgs, [...guard.allowOrgs]) });
       }
       const orgs: string[] = [];

@@ -33,20 +33,50 @@ export interface LintTask {
 
 export type TaskOutcome = { skipped: true } | { skipped: false; result: LintResult };
 
+/** A policy a task linted, with its document (positions into the file): for checks that run after linting (Access Analyzer). */
+export interface CheckedPolicy {
+  document: PolicyDocument;
+  kind: PolicyKind;
+  /** In a template or plan: the resource it belongs to. */
+  resource?: string;
+}
+
+/** Receives the policies of the task being run (set by runTask for one task at a time, in this thread). */
+let sink: ((policy: CheckedPolicy) => void) | undefined;
+
+function checkDocument(document: PolicyDocument, options: LintOptions): DocumentResult {
+  const result = lintDocument(document, options);
+  if (sink && document.policy && (POLICY_KINDS as readonly string[]).includes(result.kind)) sink({ document, kind: result.kind as PolicyKind });
+  return result;
+}
+
+function checkInventory(inventory: Inventory, options: LintOptions): DocumentResult {
+  const result = lintInventory(inventory, options);
+  if (sink) for (const policy of inventory.policies) if (policy.document?.policy) sink({ document: policy.document, kind: policy.kind, resource: policy.resource.address });
+  return result;
+}
+
 const YAML_NAME = /\.ya?ml$/i;
 /** A top-level CloudFormation section in YAML or JSON text. */
 const TEMPLATE_SECTION = /^["']?(AWSTemplateFormatVersion|Resources)["']?\s*:/m;
 const JSON_NAME = /\.json$/i;
 
-export async function runTask(task: LintTask): Promise<TaskOutcome> {
-  const result = await lintFile(task);
+/** Lints one file; `collect`, when given, receives every policy it linted (tasks must then run one at a time). */
+export async function runTask(task: LintTask, collect?: (policy: CheckedPolicy) => void): Promise<TaskOutcome> {
+  sink = collect;
+  let result: DocumentResult | undefined;
+  try {
+    result = await lintFile(task);
+  } finally {
+    sink = undefined;
+  }
   if (!result) return { skipped: true };
   return { skipped: false, result: toLintResult({ ...result, filePath: resolve(task.path) }, { quiet: task.quiet }) };
 }
 
 async function lintFile(task: LintTask): Promise<DocumentResult | undefined> {
   const read = readSource(task.path);
-  if ("document" in read) return lintDocument(read.document, lintOptionsOf(task.options));
+  if ("document" in read) return checkDocument(read.document, lintOptionsOf(task.options));
   return lintSource(read.bytes, task.path, task.options, task.explicit);
 }
 
@@ -69,7 +99,7 @@ export async function lintSource(bytes: Uint8Array, path: string, options: LintT
   if (!decoded.ok) {
     // Binary or non-UTF-8 files found in folders are reported only where policies are looked for (`*.json`).
     if (!explicit && !JSON_NAME.test(path)) return undefined;
-    return lintDocument(createDocument(bytes, path), lintOptions);
+    return checkDocument(createDocument(bytes, path), lintOptions);
   }
 
   if (isYaml(path, decoded.text, kind)) {
@@ -78,34 +108,34 @@ export async function lintSource(bytes: Uint8Array, path: string, options: LintT
     if (!explicit && !TEMPLATE_SECTION.test(decoded.text)) return undefined;
     await loadYamlParser();
     const inventory = loadCloudFormationYaml(decoded.text, path, context);
-    if (inventory) return lintInventory(inventory, lintOptions);
+    if (inventory) return checkInventory(inventory, lintOptions);
     // YAML that is not a template: skipped inside folders, a finding when named.
     if (!explicit) return undefined;
     const what = "YAML, but not a CloudFormation template (no AWSTemplateFormatVersion, no Resources of AWS types)";
-    return { ...lintInventory(notASource(path, what), lintOptions), kindReason: `not decided: the file is ${what}` };
+    return { ...checkInventory(notASource(path, what), lintOptions), kindReason: `not decided: the file is ${what}` };
   }
 
   // A `.template` (or other non-JSON-named) file in a folder that does not start like JSON: an email or nginx
   // template, not a CloudFormation one.
   if (!explicit && !JSON_NAME.test(path) && !/^\s*[[{]/.test(decoded.text)) return undefined;
   const document: PolicyDocument = createDecodedDocument(decoded, path);
-  if (document.problem) return lintDocument(document, lintOptions);
+  if (document.problem) return checkDocument(document, lintOptions);
   const format = kind === "cloudformation" || kind === "terraform-plan" ? kind : policyKind ? "policy" : detectSourceFormat(document.value);
   switch (format) {
     case "cloudformation": {
-      return lintInventory(loadCloudFormationJson(decoded.text, path, context), lintOptions);
+      return checkInventory(loadCloudFormationJson(decoded.text, path, context), lintOptions);
     }
     case "terraform-plan": {
       const parsed = parsedJsonOf(document);
-      if (!parsed) return lintDocument(document, lintOptions);
-      return lintInventory(loadTerraformPlan(parsed, path, context), lintOptions);
+      if (!parsed) return checkDocument(document, lintOptions);
+      return checkInventory(loadTerraformPlan(parsed, path, context), lintOptions);
     }
     case "policy":
-      return lintDocument(document, lintOptions);
+      return checkDocument(document, lintOptions);
     default:
       // Inside folders, JSON that is plainly none of these (package.json, tsconfig.json) is skipped; a file
       // named on the command line is always linted, so a wrong file there is a finding, not silence.
-      return explicit ? lintDocument(document, lintOptions) : undefined;
+      return explicit ? checkDocument(document, lintOptions) : undefined;
   }
 }
 

@@ -8,7 +8,7 @@ import { isAccountId, isOrgId } from "../model/arn.js";
 import { POLICY_KINDS } from "../model/policy.js";
 import { totals, type LintResult } from "../report/results.js";
 import { expandPaths, ignoreMatcher, type IgnoreTest } from "../sources/files.js";
-import type { ForcedKind, LintTask } from "./lint-task.js";
+import { runTask, type CheckedPolicy, type ForcedKind, type LintTask } from "./lint-task.js";
 
 export type { ForcedKind } from "./lint-task.js";
 export const FORCED_KINDS: readonly ForcedKind[] = [...POLICY_KINDS, "cloudformation", "terraform-plan"];
@@ -29,6 +29,11 @@ export interface LintCommandOptions {
   parameter?: string[];
   exitZero: boolean;
   quiet: boolean;
+  /** Also run IAM Access Analyzer's policy checks (ValidatePolicy, CheckNoPublicAccess): network calls, billed by AWS. */
+  accessAnalyzer?: boolean;
+  region?: string;
+  profile?: string;
+  cacheDir?: string;
 }
 
 export interface Io {
@@ -131,9 +136,32 @@ async function lintPaths(paths: readonly string[], options: LintCommandOptions, 
 
   const results: LintResult[] = [];
   let skipped = 0;
-  for (const outcome of await runTasks(tasks)) {
-    if (outcome.skipped) skipped++;
-    else results.push(outcome.result);
+  if (options.accessAnalyzer) {
+    // Access Analyzer needs each policy's document: the files are linted here, one at a time.
+    const files: { result: LintResult; policies: CheckedPolicy[] }[] = [];
+    for (const task of tasks) {
+      const policies: CheckedPolicy[] = [];
+      const outcome = await runTask(task, (policy) => policies.push(policy));
+      if (outcome.skipped) skipped++;
+      else {
+        results.push(outcome.result);
+        files.push({ result: outcome.result, policies });
+      }
+    }
+    const { checkWithAccessAnalyzer } = await import("./access-analyzer-files.js");
+    process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
+    await checkWithAccessAnalyzer(files, {
+      ...(options.region ? { region: options.region } : {}),
+      ...(options.profile ? { profile: options.profile } : {}),
+      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+      quiet: options.quiet,
+      stderr: io.stderr,
+    });
+  } else {
+    for (const outcome of await runTasks(tasks)) {
+      if (outcome.skipped) skipped++;
+      else results.push(outcome.result);
+    }
   }
 
   const sum = totals(results);

@@ -34,6 +34,11 @@ The trust context (--account, --org, --trusted-account) tells kmslint which acco
 access rules (public, cross-account, organization) use it. Without --account, a key policy's owner is the
 account whose root gets kms:* or kms:PutKeyPolicy, and findings say it was inferred.
 
+IAM Access Analyzer (--access-analyzer, off by default): every policy also goes through ValidatePolicy
+(findings access-analyzer/<ISSUE_CODE>, placed on the file, template or plan) and, for key and bucket
+policies, CheckNoPublicAccess, compared with kmslint's public-access. Both calls are billed by AWS per call;
+answers are cached by policy text and region, so an unchanged policy costs nothing the next time.
+
 Environment: KMSLINT_WORKERS=N lints with N worker threads (default: every core for 300 files or more;
 0 or 1 for none).
 
@@ -125,6 +130,10 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .option("--parameter <name=value>", "a CloudFormation parameter's value (wins over its Default); repeat for several", collect, [] as string[])
     .option("--quiet", "report errors only (warnings still count for --max-warnings)", false)
     .option("--exit-zero", "exit 0 even when errors are found (exit 2 still means kmslint could not run)", false)
+    .option("--access-analyzer", "also run IAM Access Analyzer's policy checks (ValidatePolicy, CheckNoPublicAccess) on every policy: AWS credentials needed, billed per call, cached", false)
+    .option("--region <region>", "with --access-analyzer: the region to call (default: AWS_REGION or the profile's)")
+    .option("--profile <name>", "with --access-analyzer: the AWS profile to use")
+    .option("--cache-dir <dir>", "with --access-analyzer: where answers are cached (default ~/.cache/kmslint/access-analyzer)")
     .helpOption("-h, --help", "show help")
     .addHelpText("after", LINT_HELP_AFTER)
     .action(async (paths, options) => {
@@ -142,6 +151,10 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
             parameter: options.parameter,
             exitZero: options.exitZero,
             quiet: options.quiet,
+            accessAnalyzer: options.accessAnalyzer,
+            ...(options.region ? { region: options.region } : {}),
+            ...(options.profile ? { profile: options.profile } : {}),
+            ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
           },
           io,
         ),
