@@ -4,14 +4,12 @@
  * plan; CheckNoPublicAccess is compared with public-access; answers are cached; a refused call is one line.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { startFakeAws, type FakeAws } from "../../src/fake-aws/index.js";
 import type { AccountSnapshot } from "../../src/fake-aws/snapshot.js";
 import { baseSnapshot } from "../audit-helpers.js";
-import { BIN, ROOT, ensureBuilt, fixture } from "./helpers.js";
+import { BIN, ROOT, awsEnv, ensureBuilt, fixture } from "./helpers.js";
 
 beforeAll(() => ensureBuilt());
 
@@ -24,16 +22,7 @@ interface Message {
 }
 
 function run(args: string[], fake: FakeAws): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env["PATH"],
-    HOME: mkdtempSync(join(tmpdir(), "kmslint-home-")),
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-    AWS_SECRET_ACCESS_KEY: "secret",
-    AWS_EC2_METADATA_DISABLED: "true",
-    AWS_ENDPOINT_URL: fake.url,
-    NO_COLOR: "1",
-  };
+  const env = awsEnv(fake.url);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, "lint", "--access-analyzer", ...args], { cwd: ROOT, env });
     let stdout = "";

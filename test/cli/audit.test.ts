@@ -12,7 +12,7 @@ import { generateSnapshot, startFakeAws, type FakeAws, type FakeAwsOptions } fro
 import type { AccountSnapshot } from "../../src/fake-aws/snapshot.js";
 import { OPERATIONS, requiredActions, type OperationName } from "../../src/sources/aws/operations.js";
 import { baseSnapshot, keyArn, keyId } from "../audit-helpers.js";
-import { BIN, ROOT, ensureBuilt, kmslint } from "./helpers.js";
+import { BIN, ROOT, awsEnv, ensureBuilt, kmslint } from "./helpers.js";
 
 beforeAll(() => ensureBuilt());
 
@@ -24,18 +24,7 @@ interface Run {
 
 /** Runs kmslint with only environment variables pointing at the fake; `onStart` can signal the child. */
 function run(args: string[], fake: FakeAws | undefined, onStart?: (child: ReturnType<typeof spawn>) => void, extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env["PATH"],
-    HOME: mkdtempSync(join(tmpdir(), "kmslint-home-")),
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
-    AWS_SECRET_ACCESS_KEY: "secret",
-    AWS_EC2_METADATA_DISABLED: "true",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    NO_COLOR: "1",
-    ...(fake ? { AWS_ENDPOINT_URL: fake.url } : {}),
-    ...extraEnv,
-  };
+  const env = awsEnv(fake?.url, extraEnv);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, "audit", ...args], { cwd: ROOT, env });
     let stdout = "";

@@ -53,3 +53,22 @@ export const BAD_KEY_POLICY = `{\n  "Version": "2012-10-17",\n  "Statement": [\n
 
 /** Line 6: an unknown action, a warning at 6:17. */
 export const WARNING_KEY_POLICY = `{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n      "Effect": "Allow",\n      "Action": "kms:Decrpyt",\n      "Principal": {"AWS": "arn:aws:iam::111122223333:role/App"},\n      "Resource": "*"\n    },\n${ROOT_STATEMENT}  ]\n}\n`;
+
+/**
+ * The environment of a kmslint process that must reach AWS at `endpoint` (the fake) and nothing else: test
+ * credentials, a region, an empty HOME (no profile files), no instance metadata.
+ */
+export function awsEnv(endpoint: string | undefined, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env["PATH"],
+    HOME: mkdtempSync(join(tmpdir(), "kmslint-home-")),
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+    AWS_SECRET_ACCESS_KEY: "secret",
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    NO_COLOR: "1",
+    ...(endpoint ? { AWS_ENDPOINT_URL: endpoint } : {}),
+    ...extra,
+  };
+}
