@@ -61,7 +61,7 @@ try {
     const cpu = pick((r) => r.cpuMs ?? NaN);
     if (!Number.isNaN(cpu)) console.log(`  CPU of the audit process ${(cpu / 1000).toFixed(2)} s   (${((cpu * 1000) / last.calls).toFixed(0)} µs per call, start-up, linting and output included; ${os.availableParallelism()} cores)`);
     console.log(`  peak memory              ${last.maxRssMb === undefined ? 'not measured (/usr/bin/time missing)' : `${last.maxRssMb.toFixed(0)} MB (maximum resident set of the audit process)`}`);
-    console.log(`  report                   ${last.keys.toLocaleString('en-US')} keys and ${last.buckets} buckets listed, ${last.auditErrors} audit-error findings, exit code ${last.code}`);
+    console.log(`  report                   ${last.keys.toLocaleString('en-US')} keys and ${last.buckets} buckets listed, ${last.auditErrors} audit-error findings (${last.auditNotes} info notes: no Access Analyzer in the generated account), exit code ${last.code}`);
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
@@ -122,7 +122,8 @@ async function auditOnce(startFakeAws, OPERATIONS, snapshot, throttleRate, seed)
       cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : undefined,
       keys: results.filter((r) => r.filePath.includes(':key/')).length,
       buckets: results.filter((r) => r.filePath.startsWith('arn:aws:s3:::') && !r.filePath.endsWith('*')).length,
-      auditErrors: results.flatMap((r) => r.messages).filter((m) => m.ruleId === 'audit-error').length,
+      auditErrors: results.flatMap((r) => r.messages).filter((m) => m.ruleId === 'audit-error' && m.level !== 'info').length,
+      auditNotes: results.flatMap((r) => r.messages).filter((m) => m.ruleId === 'audit-error' && m.level === 'info').length,
     };
   } finally {
     await fake.close();
