@@ -71,7 +71,6 @@ export function howToEvaluate(expression: string, format: InventoryFormat, reaso
   if (format === "terraform-plan") {
     return "Values known only after apply can be checked once applied: lint the deployed policy (`aws kms get-key-policy --policy-name default --key-id …`, `aws s3api get-bucket-policy --bucket …`), or write the value so that Terraform knows it when planning (a literal, a variable, or a data source).";
   }
-  if (format === "live") return "Give the audit the permission to read it and run it again.";
   const parameters = new Set<string>();
   // A parameter name, not a pseudo parameter such as AWS::AccountId.
   const ref = /^(?:!Ref\s+|Ref:\s*|\{\s*"Ref"\s*:\s*")([A-Za-z0-9]+)(?![A-Za-z0-9]|::)/.exec(expression);

@@ -120,7 +120,7 @@ describe("kmslint audit against the fake endpoint, configured through the enviro
       expect(Date.now() - started).toBeLessThan(5000);
       expect(r.code).toBe(0);
       const slow = (JSON.parse(r.stdout) as JsonResult[]).find((x) => x.filePath === "arn:aws:s3:::slow")!;
-      expect(slow.messages.map((m) => [m.ruleId, m.api])).toEqual([["audit-error", "GetBucketEncryption"]]);
+      expect(slow.messages.map((m) => [m.ruleId, m.level, m.line, m.column, m.api, m.pointer])).toEqual([["audit-error", "warning", 1, 1, "GetBucketEncryption", ""]]);
       expect(slow.messages[0]!.message).toMatch(/^GetBucketEncryption got no answer within the call timeout, 2 attempts in all \(TimeoutError\), so its default encryption is not checked/);
       expect(fake.calls.filter((c) => c.operation === "GetBucketEncryption" && c.resource === "slow")).toHaveLength(2);
     });

@@ -47,7 +47,9 @@ describe("key-state", () => {
     );
     const { findings } = await auditSnapshot(snapshot, { readAt: READ_AT });
     const found = findings.filter((f) => f.ruleId === "key-state");
-    expect(found.map((f) => f.resource)).toEqual(["arn:aws:s3:::a"]);
+    expect(found.map(at)).toEqual([
+      { rule: "key-state", severity: "error", line: 1, column: 1, api: "GetBucketEncryption", pointer: "/ServerSideEncryptionConfiguration/Rules/0/ApplyServerSideEncryptionByDefault/KMSMasterKeyID", resource: "arn:aws:s3:::a" },
+    ]);
     expect(found[0]!.message).toContain("which is disabled: KMS refuses every cryptographic request with it (DisabledException)");
   });
 });
@@ -179,7 +181,7 @@ describe("what the audit could not read is never a finding of its own", () => {
     snapshot.Kms["us-east-1"]!.Keys.push({ KeyMetadata: { KeyId: keyId(1) }, Rotation: { KeyRotationEnabled: true } });
     snapshot.Faults = [{ Operation: "GetKeyRotationStatus", Error: "AccessDeniedException" }];
     const { findings } = await auditSnapshot(snapshot);
-    expect(findings.map((f) => [f.ruleId, f.api])).toEqual([["audit-error", "GetKeyRotationStatus"]]);
+    expect(findings.map(at)).toEqual([{ rule: "audit-error", severity: "warning", line: 1, column: 1, api: "GetKeyRotationStatus", pointer: "", resource: keyArn(1) }]);
     expect(findings[0]!.message).toContain("so whether automatic rotation is on is not checked");
   });
 
@@ -199,7 +201,10 @@ describe("what the audit could not read is never a finding of its own", () => {
     snapshot.Buckets.push({ Name: "old", Region: "us-east-1", ListedWithoutRegion: true, Policy: { Version: "2012-10-17", Statement: [{ Sid: "Open", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::old/*" }] } });
     const { findings, calls } = await auditSnapshot(snapshot);
     expect(calls.filter((c) => c.operation === "GetBucketLocation").map((c) => c.resource)).toEqual(["old"]);
-    expect(findings.filter((f) => f.ruleId === "public-access").map((f) => f.resource)).toEqual(["arn:aws:s3:::old"]);
+    // The policy as GetBucketPolicy returned it (2-space indentation): "Principal": "*" of statement 0 at 7:20.
+    expect(findings.filter((f) => f.ruleId === "public-access").map(at)).toEqual([
+      { rule: "public-access", severity: "error", line: 7, column: 20, api: "GetBucketPolicy", pointer: "/Statement/0/Principal", resource: "arn:aws:s3:::old" },
+    ]);
   });
 });
 

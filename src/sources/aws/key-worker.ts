@@ -27,18 +27,13 @@ const collector = new Collector({
 });
 
 /** What was last reported, so that each message carries only what is new. */
-let reported: CallStatistics = { calls: 0, retries: 0, sequentialMs: 0, byOperation: {} };
+let reported: CallStatistics = { calls: 0, retries: 0 };
 let reportedErrors = 0;
 
 function delta(): CallStatistics {
   const now = collector.statistics;
-  const byOperation: CallStatistics["byOperation"] = {};
-  for (const [operation, entry] of Object.entries(now.byOperation) as [OperationName, { calls: number; retries: number; ms: number }][]) {
-    const before = reported.byOperation[operation] ?? { calls: 0, retries: 0, ms: 0 };
-    if (entry.calls !== before.calls) byOperation[operation] = { calls: entry.calls - before.calls, retries: entry.retries - before.retries, ms: entry.ms - before.ms };
-  }
-  const change = { calls: now.calls - reported.calls, retries: now.retries - reported.retries, sequentialMs: now.sequentialMs - reported.sequentialMs, byOperation };
-  reported = structuredClone(now);
+  const change = { calls: now.calls - reported.calls, retries: now.retries - reported.retries };
+  reported = { ...now };
   return change;
 }
 

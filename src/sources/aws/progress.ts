@@ -22,8 +22,6 @@ export class AuditProgress {
   org: string | undefined;
   readonly regions = new Map<string, RegionProgress>();
   bucketListingDone = false;
-  /** Buckets in regions the audit does not cover (not read). */
-  bucketsElsewhere = 0;
   calls = 0;
   retries = 0;
   errors = 0;
