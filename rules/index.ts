@@ -23,6 +23,8 @@ import auditError from "./audit-error.js";
 import accessAnalyzer from "./access-analyzer.js";
 import keyState from "./key-state.js";
 import importedMaterialExpiring from "./imported-material-expiring.js";
+import unusedSuppression from "./unused-suppression.js";
+import expiredSuppression from "./expired-suppression.js";
 
 export const allRules: readonly Rule[] = [
   invalidJson,
@@ -48,4 +50,6 @@ export const allRules: readonly Rule[] = [
   unresolvedValue,
   auditError,
   accessAnalyzer,
+  unusedSuppression,
+  expiredSuppression,
 ];

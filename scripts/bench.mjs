@@ -566,6 +566,117 @@ function iacPlan(n) {
   return { format_version: '1.2', terraform_version: '1.9.8', planned_values: { root_module: { resources } }, resource_changes: changes, configuration: { root_module: { resources: config } } };
 }
 
+// ------------------------------------------------------------------------------------ pre-commit hook
+
+// 4. The pre-commit hook's entry (.pre-commit-hooks.yaml: `kmslint lint --ignore-unknown`) with the file names
+// pre-commit passes, whole process, interleaved run by run with `node -e 0`: one clean policy (a commit that
+// touches one file), and 20 changed files (policies with and without findings, a CloudFormation template, and
+// package.json and a workflow, which --ignore-unknown skips). Then the same 20 files split as pre-commit would
+// split them if the hook had require_serial: false (partitions of max(4, ceil(files / cores)) files, run at
+// once), timed until the last process ends: the figure behind require_serial: true in .pre-commit-hooks.yaml.
+// KMSLINT_BENCH_HOOK_RUNS sets the runs (default 15, at least 11).
+const HOOK_RUNS = Math.max(11, Number(process.env.KMSLINT_BENCH_HOOK_RUNS ?? 15));
+
+async function preCommitHookSection() {
+  const { spawn } = await import('node:child_process');
+  const examples = join(ROOT, 'policies-examples');
+  const dir = join(tmp, 'pre-commit');
+  const place = (from, to) => {
+    mkdirSync(dirname(join(dir, to)), { recursive: true });
+    writeFileSync(join(dir, to), readFileSync(join(examples, from)));
+    return join(dir, to);
+  };
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'kmslint.config.json'), JSON.stringify(TRUST));
+  const cleanFile = join(dir, 'one', 'key-policy.json');
+  mkdirSync(dirname(cleanFile), { recursive: true });
+  writeFileSync(cleanFile, `${JSON.stringify(startupKeyPolicy(), null, 2)}\n`);
+
+  const policies = [
+    ...['account-id-as-number', 'condition-key-typo', 'cross-account-untrusted', 'effect-case', 'external-admin', 'grant-without-guard', 'lockout', 'public-decrypt', 'service-principal-without-source', 'unknown-action'].map((f) => `key-policies/bad-${f}.json`),
+    'key-policies/good-default-key-policy.json',
+    'key-policies/good-data-perimeter-key-policy.json',
+    ...['public-read', 'not-principal-allow', 'vpce-only-read', 'wildcard-in-principal-arn'].map((f) => `bucket-policies/bad-${f}.json`),
+    'bucket-policies/good-enforce-tls-and-sse-kms.json',
+  ];
+  const changed = policies.map((f) => place(f, join('changed', f)));
+  changed.push(place('cloudformation/bad-bucket-key-mismatch.yaml', 'changed/infra/stack.yaml'));
+  const pkg = join(dir, 'changed', 'package.json');
+  writeFileSync(pkg, `${JSON.stringify({ name: 'infra', version: '1.0.0', private: true, scripts: { test: 'vitest' } }, null, 2)}\n`);
+  const workflow = join(dir, 'changed', '.github', 'workflows', 'ci.yml');
+  mkdirSync(dirname(workflow), { recursive: true });
+  writeFileSync(workflow, 'name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v6\n      - run: npm test\n');
+  changed.push(pkg, workflow);
+
+  const hook = (files, extra = []) => [BIN, 'lint', '--ignore-unknown', ...extra, ...files];
+  const describe = (files) => {
+    const run = timeProcess(hook(files, ['--format', 'json']));
+    try {
+      const results = JSON.parse(run.stdout.toString());
+      const found = results.reduce((n, r) => n + r.messages.length, 0);
+      const withFindings = results.filter((r) => r.messages.length > 0).length;
+      return `${results.length} files linted (${files.length - results.length} skipped), ${found} findings in ${withFindings} files, exit ${run.status}`;
+    } catch {
+      return `unreadable output, exit ${run.status}: ${run.stderr.toString().slice(0, 300)}`;
+    }
+  };
+  const empty = ['-e', '0'];
+  const compare = (args) => {
+    for (let i = 0; i < WARMUP; i++) {
+      timeProcess(empty);
+      timeProcess(args);
+    }
+    const a = [];
+    const b = [];
+    for (let i = 0; i < HOOK_RUNS; i++) {
+      if (i % 2 === 0) {
+        b.push(timeProcess(empty).elapsed);
+        a.push(timeProcess(args).elapsed);
+      } else {
+        a.push(timeProcess(args).elapsed);
+        b.push(timeProcess(empty).elapsed);
+      }
+    }
+    return { hook: stats(a), node: stats(b) };
+  };
+  const print = (label, s) => {
+    console.log(`    ${label.padEnd(22)} median ${ms(s.hook.median)}  min ${ms(s.hook.min)}  p90 ${ms(s.hook.p90)}`);
+    console.log(`    ${'node -e 0'.padEnd(22)} median ${ms(s.node.median)}  min ${ms(s.node.min)}  p90 ${ms(s.node.p90)}`);
+    console.log(`    ratio of medians: ${(s.hook.median / s.node.median).toFixed(2)}x   kmslint - node = ${ms(s.hook.median - s.node.median)}`);
+  };
+
+  header(`4. pre-commit hook: node bin/kmslint.js lint --ignore-unknown <files>, whole process, ${WARMUP} warm-up + ${HOOK_RUNS} runs each, interleaved with node -e 0`);
+  console.log(`  1 clean policy (${readFileSync(cleanFile).length.toLocaleString('en-US')}-byte key policy): ${describe([cleanFile])}`);
+  print('kmslint hook, 1 file', compare(hook([cleanFile])));
+  console.log(`  20 changed files: ${policies.length} policies, 1 CloudFormation template, package.json and a workflow: ${describe(changed)}`);
+  print('kmslint hook, 20 files', compare(hook(changed)));
+
+  // As pre-commit would run the hook with require_serial: false: partitions (pre_commit/xargs.py) at the same time.
+  const cores = os.cpus().length;
+  const size = Math.max(4, Math.ceil(changed.length / cores));
+  const parts = [];
+  for (let i = 0; i < changed.length; i += size) parts.push(changed.slice(i, i + size));
+  const runAll = () => {
+    const t0 = performance.now();
+    return Promise.all(parts.map((files) => new Promise((done, fail) => {
+      const child = spawn(NODE, hook(files), { cwd: ROOT, stdio: 'ignore' });
+      child.on('error', fail);
+      child.on('close', (code) => done(code));
+    }))).then((codes) => ({ elapsed: performance.now() - t0, status: Math.max(...codes) }));
+  };
+  for (let i = 0; i < WARMUP; i++) await runAll();
+  const split = [];
+  let splitStatus;
+  for (let i = 0; i < HOOK_RUNS; i++) {
+    const r = await runAll();
+    split.push(r.elapsed);
+    splitStatus = r.status;
+  }
+  const ss = stats(split);
+  console.log(`  the 20 files split as pre-commit would split them on ${cores} cores with require_serial: false: ${parts.length} processes of ${parts.map((p) => p.length).join(' + ')} files at once, exit ${splitStatus} (the highest)`);
+  console.log(`    ${'until the last ends'.padEnd(22)} median ${ms(ss.median)}  min ${ms(ss.min)}  p90 ${ms(ss.p90)}`);
+}
+
 // ------------------------------------------------------------------------------------------------ main
 
 const loadavg = () => os.loadavg().map((v) => v.toFixed(2)).join(' / ') + ' (1 / 5 / 15 min)';
@@ -638,6 +749,9 @@ async function main() {
     console.log(`    ${'node -e 0'.padEnd(14)} median ${ms(sb.median)}  min ${ms(sb.min)}  p90 ${ms(sb.p90)}`);
     console.log(`    ratio of medians: ${(sa.median / sb.median).toFixed(2)}x   (goal: <= ${STARTUP_GOAL.toFixed(1)}x)   kmslint - node = ${ms(sa.median - sb.median)}`);
   }
+
+  // ---------------------------------------------------------------------------------- 4. pre-commit hook (before 3 and 2, which load the machine)
+  await preCommitHookSection();
 
   // ---------------------------------------------------------------------------------- 3. IaC (run before 2, which loads the machine)
   {

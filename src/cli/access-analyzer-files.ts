@@ -24,7 +24,7 @@ import type { Finding } from "../engine/linter.js";
 import type { Severity } from "../engine/rule.js";
 import { parsedJsonOf } from "../model/document.js";
 import type { Path, Range } from "../model/json.js";
-import { toLintMessage, type LintResult } from "../report/results.js";
+import { appendFindings, type LintResult } from "../report/results.js";
 import type { CheckedPolicy } from "./lint-task.js";
 
 export interface AccessAnalyzerFileOptions {
@@ -32,8 +32,6 @@ export interface AccessAnalyzerFileOptions {
   profile?: string;
   /** Where answers are kept (default: $XDG_CACHE_HOME/kmslint/access-analyzer, or ~/.cache/…). */
   cacheDir?: string;
-  /** --quiet: only error-severity findings are added. */
-  quiet?: boolean;
   stderr: (text: string) => void;
 }
 
@@ -156,7 +154,7 @@ export async function checkWithAccessAnalyzer(files: { result: LintResult; polic
           }
           cache.set(key, answers);
         }
-        addFindings(file.result, policy, answers, options.quiet === true, own !== undefined);
+        addFindings(file.result, policy, answers, own !== undefined);
       }
     }
     return stats;
@@ -202,7 +200,7 @@ export function rangeOfSpan(span: { start?: { line?: number; column?: number; of
   };
 }
 
-function addFindings(result: LintResult, policy: CheckedPolicy, answers: CheckAnswers, quiet: boolean, sentAsWritten: boolean): void {
+function addFindings(result: LintResult, policy: CheckedPolicy, answers: CheckAnswers, sentAsWritten: boolean): void {
   const { document } = policy;
   const prefix = policy.resource !== undefined ? `${policy.resource}: ` : "";
   const added: Finding[] = [];
@@ -217,6 +215,7 @@ function addFindings(result: LintResult, policy: CheckedPolicy, answers: CheckAn
       message: `${prefix}${(f.findingDetails ?? "").trim()} (IAM Access Analyzer ValidatePolicy, ${f.findingType ?? "finding"} ${f.issueCode ?? ""}${f.learnMoreLink ? `: ${f.learnMoreLink}` : ""})`,
       messageId: "accessAnalyzer",
       range,
+      identity: `${f.issueCode ?? ""}${JSON.stringify(path)}`,
     };
     if (policy.resource !== undefined) finding.resource = policy.resource;
     added.push(finding);
@@ -232,6 +231,7 @@ function addFindings(result: LintResult, policy: CheckedPolicy, answers: CheckAn
         message: `${prefix}IAM Access Analyzer's CheckNoPublicAccess says this policy might allow public access${reasons.length > 0 ? ` (${reasons.join("; ")})` : ""}, but kmslint's public-access rule did not report it: kmslint counts a condition or a Deny as bounding the callers where Access Analyzer does not, or the reverse. Read the statement again with both verdicts in mind.`,
         messageId: "publicAccessDisagreement",
         range: document.anchor?.() ?? document.whole(),
+        identity: "",
       };
       if (policy.resource !== undefined) finding.resource = policy.resource;
       added.push(finding);
@@ -241,13 +241,5 @@ function addFindings(result: LintResult, policy: CheckedPolicy, answers: CheckAn
       for (const m of kmslintPublic) m.message += " IAM Access Analyzer's CheckNoPublicAccess agrees: the policy might allow public access.";
     }
   }
-  if (added.length === 0) return;
-  const messages = added.map((f) => toLintMessage(f));
-  result.messages.push(...messages.filter((m) => !quiet || m.severity === 2));
-  result.messages.sort((a, b) => a.line - b.line || a.column - b.column || b.severity - a.severity || a.ruleId.localeCompare(b.ruleId));
-  for (const m of messages) {
-    if (m.severity === 2) result.errorCount++;
-    else if (m.severity === 1) result.warningCount++;
-    else result.infoCount++;
-  }
+  appendFindings(result, added);
 }

@@ -12,16 +12,18 @@ import type { TrustContext } from "../engine/rule.js";
 import { isAccountId, isOrgId } from "../model/arn.js";
 import type { Inventory, InventoryBucket, InventoryKey } from "../model/inventory.js";
 import { packageRoot } from "../report/pretty.js";
-import { toLintResult, totals, type LintResult } from "../report/results.js";
+import { toLintResult, type LintResult, type Totals } from "../report/results.js";
+import { BaselineError } from "../engine/baseline.js";
+import { checkFinishOptions, finishResults, REPORT_FORMATS, type ReportFormat } from "./finish.js";
 import { AuditSetupError, collectAccount, type AccountData, type CollectOptions } from "../sources/aws/collect.js";
 import { liveInventory } from "../sources/aws/live-inventory.js";
 import { OPERATION_NAMES, OPERATIONS, isOperationName, type OperationName } from "../sources/aws/operations.js";
 import { AuditProgress } from "../sources/aws/progress.js";
-import { EXIT_USAGE, UsageError, exitCode, type Io } from "./lint.js";
+import { EXIT_USAGE, UsageError, type Io } from "./exit.js";
 import { startProgress, type ProgressMode } from "./progress.js";
 
-export const AUDIT_FORMATS = ["pretty", "json"] as const;
-export type AuditFormat = (typeof AUDIT_FORMATS)[number];
+export const AUDIT_FORMATS = REPORT_FORMATS;
+export type AuditFormat = ReportFormat;
 /** Conventional exit code of a program stopped by SIGINT (128 + 2). */
 export const EXIT_INTERRUPTED = 130;
 
@@ -49,6 +51,9 @@ export interface AuditCommandOptions {
   /** Compare with IAM Access Analyzer (default true). */
   accessAnalyzer?: boolean;
   includeArchived?: boolean;
+  output?: string;
+  baseline?: string;
+  writeBaseline?: string;
 }
 
 export interface AuditIo extends Io {
@@ -80,7 +85,7 @@ function parseRates(values: readonly string[]): Partial<Record<OperationName, nu
 }
 
 function checkOptions(options: AuditCommandOptions): void {
-  if (!AUDIT_FORMATS.includes(options.format)) throw new UsageError(`--format must be one of ${AUDIT_FORMATS.join(", ")}, not "${options.format}"`);
+  checkFinishOptions(options);
   for (const region of options.region) if (!/^[a-z]{2,4}(-[a-z]+)+-\d+$/.test(region)) throw new UsageError(`--region must be a region name like eu-west-1, not "${region}"`);
   if (options.allRegions && options.region.length > 0) throw new UsageError("--region and --all-regions do not go together: name regions, or take every enabled one");
   if (options.org !== undefined && !isOrgId(options.org)) throw new UsageError(`--org must be an organization id like o-a1b2c3d4e5, not "${options.org}"`);
@@ -98,7 +103,7 @@ export async function runAudit(options: AuditCommandOptions, io: AuditIo): Promi
   try {
     return await audit(options, io);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof AuditSetupError) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof AuditSetupError || error instanceof BaselineError) {
       io.stderr(`kmslint: ${error.message}\n`);
       return error instanceof AuditSetupError && error.interrupted ? EXIT_INTERRUPTED : EXIT_USAGE;
     }
@@ -195,27 +200,32 @@ async function audit(options: AuditCommandOptions, io: AuditIo): Promise<number>
   if (knownOrg) trust.org = knownOrg;
   const inventory = liveInventory(data, new Date(started));
   const lint = lintInventory(inventory, { trust, ...settings });
-  const results = resultsByResource(inventory, lint, data, options.quiet);
-  const sum = totals(results);
+  const results = resultsByResource(inventory, lint, data);
   const elapsed = Date.now() - started;
-
-  if (options.format === "json") {
-    io.stdout(`${JSON.stringify(results, null, 2)}\n`);
-  } else {
-    const { formatPretty } = await import("../report/pretty.js");
-    io.stdout(await formatPretty(results, { ...sum, skipped: 0 }, auditSummary(data, inventory, sum, elapsed)));
-  }
+  const code = await finishResults(
+    results,
+    options,
+    {
+      configOf: () => loaded,
+      scope: { mode: "audit", account: data.account, regions: data.regions },
+      now: new Date(started),
+      // --quiet keeps errors, and also what the audit could not read: a quiet report must not look complete when it is not.
+      keepWhenQuiet: (m) => m.ruleId === "audit-error",
+      summary: (sum, extra) => auditSummary(data, inventory, sum, elapsed, extra),
+    },
+    io,
+  );
   if (mode !== "none") io.stderr(`${callSummary(data, elapsed)}\n`);
 
   if (data.interrupted) return EXIT_INTERRUPTED;
-  return exitCode(sum, options, io);
+  return code;
 }
 
 function plural(n: number, word: string): string {
   return `${n.toLocaleString("en-US")} ${word}${n === 1 ? "" : "s"}`;
 }
 
-function auditSummary(data: AccountData, inventory: Inventory, sum: ReturnType<typeof totals>, elapsed: number): string {
+function auditSummary(data: AccountData, inventory: Inventory, sum: Totals, elapsed: number, extra: string): string {
   const customer = inventory.keys.filter((k) => k.keyManager === "CUSTOMER").length;
   const parts = [
     `kmslint: audited account ${data.account}${data.org ? ` (${data.org})` : ""} in ${plural(data.regions.length, "region")}`,
@@ -224,7 +234,7 @@ function auditSummary(data: AccountData, inventory: Inventory, sum: ReturnType<t
   const problems = [plural(sum.errors, "error"), plural(sum.warnings, "warning")];
   if (sum.infos > 0) problems.push(`${sum.infos} info`);
   const unread = data.errors.length > 0 ? ` ${plural(data.errors.length, "call")} failed (audit-error).` : "";
-  return `${parts.join(": ")}; ${problems.join(", ")}.${unread}${data.interrupted ? " Interrupted: the report is partial." : ""} (${(elapsed / 1000).toFixed(1)} s)`;
+  return `${parts.join(": ")}; ${problems.join(", ")}${extra}.${unread}${data.interrupted ? " Interrupted: the report is partial." : ""} (${(elapsed / 1000).toFixed(1)} s)`;
 }
 
 /** On stderr: how the account was read (calls, retries, time), for the user and the benchmark. */
@@ -239,7 +249,7 @@ const KEY_ORDER = 1;
 const BUCKET_ORDER = 2;
 
 /** One result per key and bucket (clean ones too: every resource read is in the report), and one per other resource a finding names. */
-function resultsByResource(inventory: Inventory, lint: DocumentResult, data: AccountData, quiet: boolean): LintResult[] {
+function resultsByResource(inventory: Inventory, lint: DocumentResult, data: AccountData): LintResult[] {
   const byResource = new Map<string, Finding[]>();
   for (const finding of lint.findings) {
     const resource = finding.resource ?? `arn:${data.partition}:iam::${data.account}:root`;
@@ -260,12 +270,7 @@ function resultsByResource(inventory: Inventory, lint: DocumentResult, data: Acc
     add(address, isKey ? KEY_ORDER : isBucket ? BUCKET_ORDER : ACCOUNT_ORDER, address, isKey ? "a KMS key (not fully read)" : isBucket ? "an S3 bucket (not fully read)" : "the account");
   }
   entries.sort((a, b) => a.order - b.order || a.sortKey.localeCompare(b.sortKey));
-  // --quiet keeps errors, and also what the audit could not read: a quiet report must not look complete when it is not.
-  return entries.map((e) => {
-    const result = toLintResult(e.result);
-    if (quiet) result.messages = result.messages.filter((m) => m.severity === 2 || m.ruleId === "audit-error");
-    return result;
-  });
+  return entries.map((e) => toLintResult(e.result));
 }
 
 function describeKey(key: InventoryKey): string {

@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { lintDocument, lintInventory, type DocumentResult, type LintOptions } from "../engine/linter.js";
 import { createDecodedDocument, createDocument, parsedJsonOf, type PolicyDocument } from "../model/document.js";
 import type { Inventory, SourceContext } from "../model/inventory.js";
+import { blankJsonComments } from "../model/jsonc.js";
 import { detectSourceFormat } from "../model/kind.js";
 import { POLICY_KINDS, type PolicyKind } from "../model/policy.js";
 import { decodeSource } from "../model/source.js";
@@ -28,7 +29,6 @@ export interface LintTask {
     /** CloudFormation parameter values (--parameter, config `parameters`). */
     parameters?: Readonly<Record<string, string>>;
   };
-  quiet: boolean;
 }
 
 export type TaskOutcome = { skipped: true } | { skipped: false; result: LintResult };
@@ -71,7 +71,7 @@ export async function runTask(task: LintTask, collect?: (policy: CheckedPolicy) 
     sink = undefined;
   }
   if (!result) return { skipped: true };
-  return { skipped: false, result: toLintResult({ ...result, filePath: resolve(task.path) }, { quiet: task.quiet }) };
+  return { skipped: false, result: toLintResult({ ...result, filePath: resolve(task.path) }) };
 }
 
 async function lintFile(task: LintTask): Promise<DocumentResult | undefined> {
@@ -119,7 +119,13 @@ export async function lintSource(bytes: Uint8Array, path: string, options: LintT
   // template, not a CloudFormation one.
   if (!explicit && !JSON_NAME.test(path) && !/^\s*[[{]/.test(decoded.text)) return undefined;
   const document: PolicyDocument = createDecodedDocument(decoded, path);
-  if (document.problem) return checkDocument(document, lintOptions);
+  if (document.problem) {
+    // JSON with comments or trailing commas that is not a policy, template or plan (tsconfig.json, editor
+    // settings) is not ours; found in a folder (or named with --ignore-unknown) it is skipped. Anything that
+    // reads as one of kmslint's inputs once its comments are blanked is still reported: AWS takes no comments.
+    if (!explicit && document.problem.kind === "syntax" && isForeignJsonc(decoded.text)) return undefined;
+    return checkDocument(document, lintOptions);
+  }
   const format = kind === "cloudformation" || kind === "terraform-plan" ? kind : policyKind ? "policy" : detectSourceFormat(document.value);
   switch (format) {
     case "cloudformation": {
@@ -136,6 +142,16 @@ export async function lintSource(bytes: Uint8Array, path: string, options: LintT
       // Inside folders, JSON that is plainly none of these (package.json, tsconfig.json) is skipped; a file
       // named on the command line is always linted, so a wrong file there is a finding, not silence.
       return explicit ? checkDocument(document, lintOptions) : undefined;
+  }
+}
+
+/** Whether the text parses as JSON once comments and trailing commas are removed, and is then none of kmslint's inputs. */
+function isForeignJsonc(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(blankJsonComments(text).replace(/,(\s*[}\]])/g, " $1"));
+    return detectSourceFormat(value) === "other";
+  } catch {
+    return false;
   }
 }
 

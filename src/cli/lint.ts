@@ -6,16 +6,19 @@ import { ConfigError, ConfigResolver, loadConfigFile, ruleSettings, type LoadedC
 import type { TrustContext } from "../engine/rule.js";
 import { isAccountId, isOrgId } from "../model/arn.js";
 import { POLICY_KINDS } from "../model/policy.js";
-import { totals, type LintResult } from "../report/results.js";
+import type { LintResult } from "../report/results.js";
 import { expandPaths, ignoreMatcher, type IgnoreTest } from "../sources/files.js";
 import { runTask, type CheckedPolicy, type ForcedKind, type LintTask } from "./lint-task.js";
 
 export type { ForcedKind } from "./lint-task.js";
 export const FORCED_KINDS: readonly ForcedKind[] = [...POLICY_KINDS, "cloudformation", "terraform-plan"];
 import { runTasks } from "./parallel.js";
+import { BaselineError } from "../engine/baseline.js";
+import { EXIT_USAGE, UsageError, type Io } from "./exit.js";
+import { checkFinishOptions, finishResults, REPORT_FORMATS, type ReportFormat } from "./finish.js";
 
-export const FORMATS = ["pretty", "json"] as const;
-export type Format = (typeof FORMATS)[number];
+export const FORMATS = REPORT_FORMATS;
+export type Format = ReportFormat;
 
 export interface LintCommandOptions {
   format: Format;
@@ -29,6 +32,14 @@ export interface LintCommandOptions {
   parameter?: string[];
   exitZero: boolean;
   quiet: boolean;
+  /** Write the report to this file instead of stdout. */
+  output?: string;
+  /** Report only findings not recorded in this baseline. */
+  baseline?: string;
+  /** Record the findings of this run in this baseline file. */
+  writeBaseline?: string;
+  /** Files named on the command line that are plainly not policies, templates or plans are skipped (pre-commit, lint-staged). */
+  ignoreUnknown?: boolean;
   /** Also run IAM Access Analyzer's policy checks (ValidatePolicy, CheckNoPublicAccess): network calls, billed by AWS. */
   accessAnalyzer?: boolean;
   region?: string;
@@ -36,28 +47,13 @@ export interface LintCommandOptions {
   cacheDir?: string;
 }
 
-export interface Io {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-/** A problem with how kmslint was called (exit 2). */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
-export const EXIT_OK = 0;
-export const EXIT_FINDINGS = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, exitCode, UsageError, type Io } from "./exit.js";
 
 export async function runLint(paths: readonly string[], options: LintCommandOptions, io: Io): Promise<number> {
   try {
     return await lintPaths(paths.length > 0 ? paths : ["."], options, io);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof BaselineError) {
       io.stderr(`kmslint: ${error.message}\n`);
       return EXIT_USAGE;
     }
@@ -66,7 +62,7 @@ export async function runLint(paths: readonly string[], options: LintCommandOpti
 }
 
 function checkOptions(options: LintCommandOptions): void {
-  if (!FORMATS.includes(options.format)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")}, not "${options.format}"`);
+  checkFinishOptions(options);
   if (options.kind !== undefined && !FORCED_KINDS.includes(options.kind)) {
     throw new UsageError(`--kind must be one of ${FORCED_KINDS.join(", ")}, not "${options.kind}"`);
   }
@@ -101,9 +97,19 @@ async function lintPaths(paths: readonly string[], options: LintCommandOptions, 
     return test(absolutePath);
   };
 
-  const { files, missing } = expandPaths(paths, ignoredFor);
+  const expansion = expandPaths(paths, ignoredFor);
+  const { missing } = expansion;
   if (missing.length > 0) {
     throw new UsageError(`no such file or folder: ${missing.join(", ")}`);
+  }
+  let skipped = 0;
+  let files = expansion.files;
+  if (options.ignoreUnknown) {
+    // As if each named file had been found in a folder: ignore patterns apply, and what is plainly not a
+    // policy, template or plan is skipped instead of reported.
+    const kept = files.filter((f) => !f.explicit || !ignoredFor(resolve(f.path)));
+    skipped += files.length - kept.length;
+    files = kept.map((f) => ({ ...f, explicit: false }));
   }
 
   const commandParameters: Record<string, string> = {};
@@ -111,8 +117,10 @@ async function lintPaths(paths: readonly string[], options: LintCommandOptions, 
     const equals = parameter.indexOf("=");
     commandParameters[parameter.slice(0, equals)] = parameter.slice(equals + 1);
   }
+  const configOfFile = new Map<string, LoadedConfig>();
   const tasks: LintTask[] = files.map((file) => {
     const loaded = configFor(resolve(file.path));
+    configOfFile.set(resolve(file.path), loaded);
     const trust: TrustContext = {
       trustedAccounts: [...new Set([...(loaded.config.trustedAccounts ?? []), ...options.trustedAccount])],
     };
@@ -130,12 +138,10 @@ async function lintPaths(paths: readonly string[], options: LintCommandOptions, 
         ...ruleSettings(loaded),
         ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
       },
-      quiet: options.quiet,
     };
   });
 
   const results: LintResult[] = [];
-  let skipped = 0;
   if (options.accessAnalyzer) {
     // Access Analyzer needs each policy's document: the files are linted here, one at a time.
     const files: { result: LintResult; policies: CheckedPolicy[] }[] = [];
@@ -154,7 +160,6 @@ async function lintPaths(paths: readonly string[], options: LintCommandOptions, 
       ...(options.region ? { region: options.region } : {}),
       ...(options.profile ? { profile: options.profile } : {}),
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
-      quiet: options.quiet,
       stderr: io.stderr,
     });
   } else {
@@ -164,24 +169,17 @@ async function lintPaths(paths: readonly string[], options: LintCommandOptions, 
     }
   }
 
-  const sum = totals(results);
-  if (options.format === "json") {
-    io.stdout(`${JSON.stringify(results, null, 2)}\n`);
-  } else {
-    const { formatPretty } = await import("../report/pretty.js");
-    io.stdout(await formatPretty(results, { ...sum, skipped }));
-  }
-
-  return exitCode(sum, options, io);
+  const { summaryLine } = await import("../report/pretty.js");
+  return finishResults(
+    results,
+    options,
+    {
+      configOf: (result) => configOfFile.get(result.filePath),
+      scope: { mode: "lint" },
+      now: new Date(),
+      summary: (sum, extra) => summaryLine({ ...sum, skipped }, extra),
+    },
+    io,
+  );
 }
 
-/** 0, or 1 for an error-severity finding or more warnings than --max-warnings (DESIGN.md "Output contract"). */
-export function exitCode(sum: { errors: number; warnings: number }, options: { exitZero: boolean; maxWarnings?: number }, io: Io): number {
-  if (options.exitZero) return EXIT_OK;
-  if (sum.errors > 0) return EXIT_FINDINGS;
-  if (options.maxWarnings !== undefined && options.maxWarnings >= 0 && sum.warnings > options.maxWarnings) {
-    io.stderr(`kmslint: ${sum.warnings} warnings, more than --max-warnings ${options.maxWarnings}.\n`);
-    return EXIT_FINDINGS;
-  }
-  return EXIT_OK;
-}

@@ -3,6 +3,8 @@
  */
 import { Command, CommanderError, Help, Option } from "@commander-js/extra-typings";
 import { allRules } from "../../rules/index.js";
+import type { RuleMeta } from "../engine/rule.js";
+import { ruleDocUrl } from "../report/pretty.js";
 import { catalogueSource } from "../model/catalogue.js";
 import { FORCED_KINDS, type ForcedKind } from "./lint.js";
 import pkg from "../../package.json" with { type: "json" };
@@ -30,6 +32,17 @@ context ("account", "org", "trustedAccounts"), rule severities and options ("rul
 "info" | "warning" | "error", or ["warning", {options}]}), CloudFormation "parameters" and "ignore" globs. Its
 JSON schema is schemas/kmslint.config.schema.json in the package. Flags override the file.
 
+Config "suppressions" accept reviewed findings: [{"rule", "path" (glob) or "arn", "resource"?, "statement"?
+(Sid or /Statement/N), "reason" (required), "expires"? (YYYY-MM-DD)}]. Suppressed findings are counted and kept
+in JSON and SARIF with the reason; an expired one stops suppressing (expired-suppression), one that matched
+nothing in the files linted is an unused-suppression warning. Comments (//, /* */) are allowed in the config.
+
+Formats: pretty (default), json (ESLint's LintResult[] with fingerprints), sarif (SARIF 2.1.0 for code
+scanning), github (workflow-command annotations). --output FILE writes any of them to a file. Each finding's
+fingerprint survives reformatting and moved statements and changes when its statement is edited:
+--write-baseline FILE records the findings, --baseline FILE then reports only new ones (and counts the fixed).
+Hooks that pass changed files' names (pre-commit, lint-staged) use --ignore-unknown; docs/ci.md shows set-ups.
+
 The trust context (--account, --org, --trusted-account) tells kmslint which accounts count as "inside"; the
 access rules (public, cross-account, organization) use it. Without --account, a key policy's owner is the
 account whose root gets kms:* or kms:PutKeyPolicy, and findings say it was inferred.
@@ -54,9 +67,10 @@ Examples:
   kmslint lint --account 111122223333 template.yaml --parameter TrustedAccount=444455556666
   terraform show -json plan.out > plan.json && kmslint lint plan.json
   kmslint lint --account 111122223333 --org o-a1b2c3d4e5 --format json policies/ > report.json
+  kmslint lint --format sarif --output kmslint.sarif --baseline .kmslint-baseline.json .
+  kmslint lint --ignore-unknown $(git diff --cached --name-only)
 `;
 
-const AUDIT_FORMAT_CHOICES = ["pretty", "json"];
 
 const AUDIT_HELP_AFTER = `
 Read-only: only Describe, Get and List calls (and STS GetCallerIdentity). docs/audit-iam-policy.json in the
@@ -88,6 +102,11 @@ with kmslint's: a kmslint finding it reports too says so, one it does not report
 finding only it has is an access-analyzer finding. --no-access-analyzer skips this; --include-archived
 compares archived findings too. These calls are read-only and not billed.
 
+Formats: pretty, json, sarif (results located by the key's or bucket's ARN) and github; --output FILE,
+--baseline and --write-baseline (entries by ARN) work as for lint. Config suppressions name resources with
+"arn" ("*" matches any characters); a literal ARN in the audited account and regions that matched nothing
+is an unused-suppression warning.
+
 Progress goes to stderr (a task list on a terminal, a line every 5 s otherwise). Ctrl-C stops the audit
 and reports what was read (exit 130); a second Ctrl-C quits at once.
 
@@ -102,6 +121,35 @@ Examples:
   kmslint audit --profile security --all-regions
   kmslint audit --region eu-west-1 --region us-east-1 --format json > audit.json
   kmslint audit --rate GetKeyPolicy=50 --max-attempts 8   a gentler audit of a busy account
+`;
+
+const INIT_HELP_AFTER = `
+Without paths, writes a starter kmslint.config.json in the current folder: each setting with a comment that
+says what it does, and examples (rule severities and options, parameters, ignore globs, a suppression) left
+in comments. Comments (// and /* */) are allowed in kmslint.config.json.
+
+With paths (policy JSON files, CloudFormation templates in YAML or JSON, Terraform plans, or folders of them,
+read as kmslint lint reads them), it also fills in what the key and bucket policies say:
+  account          the account whose root gets kms:* or kms:PutKeyPolicy in a key policy (the owner kmslint
+                   lint infers without --account), or the account a Terraform plan was made with
+                   (data.aws_caller_identity). When the files name several, none is set and they are listed.
+  org              a literal o-... id in aws:PrincipalOrgID, aws:ResourceOrgID or aws:SourceOrgID conditions;
+                   none when the files name several.
+  trustedAccounts  left empty: the other 12-digit accounts named as principals or in aws:PrincipalAccount and
+                   kms:CallerAccount conditions are listed in comments with where each was seen. Trusting an
+                   account is your decision.
+Each value found is said in a comment and on stderr, with the file and line it comes from. A file that cannot
+be parsed is named and skipped.
+
+Exit codes:
+  0  the config was written (or printed with --stdout)
+  2  it was not: the file exists (--force overwrites it), a path does not exist, the file cannot be written
+
+Examples:
+  kmslint init                                  a starter config to fill in
+  kmslint init policies/ infra/                 fill in the trust context from policies and templates
+  kmslint init --stdout plan.json               print the config instead of writing it
+  kmslint init -o ci/kmslint.config.json --force .
 `;
 
 export function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
@@ -128,6 +176,10 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .option("--org <id>", "the owner's AWS Organizations id (o-…)")
     .option("--trusted-account <id>", "an account whose access is expected; repeat for several", collect, [] as string[])
     .option("--parameter <name=value>", "a CloudFormation parameter's value (wins over its Default); repeat for several", collect, [] as string[])
+    .option("-o, --output <file>", "write the report to this file instead of stdout (the summary line goes to stderr)")
+    .option("--baseline <file>", "report only findings not recorded in this baseline (see --write-baseline)")
+    .option("--write-baseline <file>", "record this run's findings in a baseline file (entries of files not linted this time are kept)")
+    .option("--ignore-unknown", "skip files named on the command line that are not policies, templates or plans, as inside folders (for pre-commit and lint-staged)", false)
     .option("--quiet", "report errors only (warnings still count for --max-warnings)", false)
     .option("--exit-zero", "exit 0 even when errors are found (exit 2 still means kmslint could not run)", false)
     .option("--access-analyzer", "also run IAM Access Analyzer's policy checks (ValidatePolicy, CheckNoPublicAccess) on every policy: AWS credentials needed, billed per call, cached", false)
@@ -151,6 +203,10 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
             parameter: options.parameter,
             exitZero: options.exitZero,
             quiet: options.quiet,
+            ignoreUnknown: options.ignoreUnknown,
+            ...(options.output !== undefined ? { output: options.output } : {}),
+            ...(options.baseline !== undefined ? { baseline: options.baseline } : {}),
+            ...(options.writeBaseline !== undefined ? { writeBaseline: options.writeBaseline } : {}),
             accessAnalyzer: options.accessAnalyzer,
             ...(options.region ? { region: options.region } : {}),
             ...(options.profile ? { profile: options.profile } : {}),
@@ -163,20 +219,25 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
 
   program
     .command("rules")
-    .description("List every rule with its default severity, what it applies to, and its documentation.")
-    .action(() => {
-      const width = Math.max(...allRules.map((r) => r.meta.id.length));
-      for (const { meta } of allRules) {
-        const where: Record<string, string> = { cloudformation: "templates", "terraform-plan": "plans", live: "audits" };
-        const inventories = meta.inventory ? (meta.sources ?? ["cloudformation", "terraform-plan", "live"]).map((f) => where[f]) : [];
-        const appliesTo = [...meta.appliesTo, ...inventories].join(", ");
-        io.stdout(`${meta.id.padEnd(width)}  ${meta.severity.padEnd(7)}  ${appliesTo.padEnd(42)}  ${meta.description}\n`);
-        for (const [name, spec] of Object.entries(meta.options ?? {})) {
-          io.stdout(`${"".padEnd(width)}  option ${name} (${spec.type}, default ${JSON.stringify(spec.default)}): ${spec.description}\n`);
-        }
-      }
-      io.stdout(`\nDocumentation: rules/<rule-id>.md in the kmslint package. Options are set in kmslint.config.json: "rules": {"<rule-id>": ["warning", {"<option>": value}]}.\n`);
+    .description("List every rule with its default severity, what it applies to, its options and its documentation.")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
+    .action((options) => {
+      io.stdout(options.format === "json" ? rulesJson() : rulesText());
       setExitCode(EXIT_OK);
+    });
+
+  program
+    .command("init")
+    .description("Write a commented starter kmslint.config.json; given policies, templates or plans, fill in the owner account and organization found in them.")
+    .argument("[paths...]", "policies, templates, plans or folders to detect the account and organization from")
+    .option("-o, --output <file>", "where to write the config (default: ./kmslint.config.json)")
+    .option("--force", "overwrite the file if it exists", false)
+    .option("--stdout", "print the config instead of writing it", false)
+    .helpOption("-h, --help", "show help")
+    .addHelpText("after", INIT_HELP_AFTER)
+    .action(async (paths, options) => {
+      const { runInit } = await import("./init.js");
+      setExitCode(await runInit(paths, { force: options.force, stdout: options.stdout, ...(options.output !== undefined ? { output: options.output } : {}) }, io));
     });
 
   program
@@ -185,7 +246,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .option("--profile <name>", "use this profile of the AWS config and credentials files (as AWS_PROFILE does)")
     .option("--region <region>", "audit this region; repeat for several (default: the profile's or AWS_REGION's region)", collect, [] as string[])
     .option("--all-regions", "audit every region enabled for the account (Account ListRegions)", false)
-    .addOption(new Option("-f, --format <format>", "output format").choices(AUDIT_FORMAT_CHOICES).default("pretty"))
+    .addOption(new Option("-f, --format <format>", "output format").choices(FORMATS).default("pretty" as Format))
     .option("--rate <operation=n>", "requests per second per region for one operation, e.g. GetKeyPolicy=100; repeat for several", collect, [] as string[])
     .option("--concurrency <n>", "calls in flight per region (default 32)", (v) => parseWholeNumber(v, "--concurrency"))
     .option("--max-attempts <n>", "attempts per call, the first included, before it counts as failed (default 5)", (v) => parseWholeNumber(v, "--max-attempts"))
@@ -198,6 +259,9 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     .option("--no-progress", "show no progress on stderr")
     .option("--max-warnings <n>", "exit 1 when there are more than n warnings", (v) => parseWholeNumber(v, "--max-warnings"))
     .option("--exit-zero", "exit 0 even when errors are found", false)
+    .option("-o, --output <file>", "write the report to this file instead of stdout (the summary line goes to stderr)")
+    .option("--baseline <file>", "report only findings not recorded in this baseline (see --write-baseline)")
+    .option("--write-baseline <file>", "record this audit's findings in a baseline file (by ARN)")
     .option("--no-access-analyzer", "do not read IAM Access Analyzer's findings (read by default where an external-access analyzer exists)")
     .option("--include-archived", "compare with archived Access Analyzer findings too, not only active ones", false)
     .option("--demo [snapshot]", "audit a built-in demo account served by a local stand-in for AWS (no credentials needed), or an account snapshot file")
@@ -211,7 +275,7 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
       setExitCode(
         await runAudit(
           {
-            format: options.format as "pretty" | "json",
+            format: options.format as Format,
             region: options.region,
             allRegions: options.allRegions,
             rate: options.rate,
@@ -230,6 +294,9 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
             ...(options.org ? { org: options.org } : {}),
             ...(options.maxWarnings !== undefined ? { maxWarnings: options.maxWarnings } : {}),
             ...(options.demo !== undefined ? { demo: options.demo } : {}),
+            ...(options.output !== undefined ? { output: options.output } : {}),
+            ...(options.baseline !== undefined ? { baseline: options.baseline } : {}),
+            ...(options.writeBaseline !== undefined ? { writeBaseline: options.writeBaseline } : {}),
           },
           { ...io, stderrIsTTY: Boolean(process.stderr.isTTY) },
         ),
@@ -240,9 +307,42 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
     "after",
     `
 Commands to come: usage (CloudTrail evidence).
-Run "kmslint lint --help" and "kmslint audit --help" for each command's options and exit codes.`,
+Run "kmslint lint --help", "kmslint audit --help" and "kmslint init --help" for each command's options and exit codes.`,
   );
   return program;
+}
+
+const WHERE: Record<string, string> = { cloudformation: "templates", "terraform-plan": "plans", live: "audits" };
+
+function appliesTo(meta: RuleMeta): string[] {
+  const inventories = meta.inventory ? (meta.sources ?? ["cloudformation", "terraform-plan", "live"]).map((f) => WHERE[f]!) : [];
+  const list = [...meta.appliesTo, ...inventories];
+  return list.length > 0 ? list : ["kmslint.config.json"];
+}
+
+function rulesText(): string {
+  const width = Math.max(...allRules.map((r) => r.meta.id.length));
+  let text = "";
+  for (const { meta } of allRules) {
+    text += `${meta.id.padEnd(width)}  ${meta.severity.padEnd(7)}  ${appliesTo(meta).join(", ").padEnd(42)}  ${meta.description}\n`;
+    for (const [name, spec] of Object.entries(meta.options ?? {})) {
+      text += `${"".padEnd(width)}  option ${name} (${spec.type}, default ${JSON.stringify(spec.default)}): ${spec.description}\n`;
+    }
+  }
+  return `${text}\nDocumentation: rules/<rule-id>.md in the kmslint package. Options are set in kmslint.config.json: "rules": {"<rule-id>": ["warning", {"<option>": value}]}.\n`;
+}
+
+/** `kmslint rules --format json`: one object per rule, for tools and documentation generators. */
+function rulesJson(): string {
+  const rules = allRules.map(({ meta }) => ({
+    id: meta.id,
+    severity: meta.severity,
+    appliesTo: appliesTo(meta),
+    description: meta.description,
+    options: Object.fromEntries(Object.entries(meta.options ?? {}).map(([name, spec]) => [name, { ...spec }])),
+    docs: ruleDocUrl(meta.id),
+  }));
+  return `${JSON.stringify(rules, null, 2)}\n`;
 }
 
 function parseWholeNumber(value: string, flag: string): number {

@@ -8,7 +8,10 @@ import { readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import validateConfig from "../generated/config-validator.js";
 import { createDocument } from "../model/document.js";
+import { blankJsonComments } from "../model/jsonc.js";
+import { decodeSource } from "../model/source.js";
 import { allRules } from "../../rules/index.js";
+import type { Range } from "../model/json.js";
 import type { RuleOptions, SeveritySetting } from "./rule.js";
 
 export const CONFIG_FILE_NAME = "kmslint.config.json";
@@ -21,6 +24,23 @@ export interface KmslintConfig {
   rules?: Record<string, SeveritySetting | [SeveritySetting] | [SeveritySetting, Record<string, unknown>]>;
   parameters?: Record<string, string>;
   ignore?: string[];
+  suppressions?: SuppressionEntry[];
+}
+
+/** A reviewed exception (config `suppressions`): the findings of one rule at one place, with the reason. */
+export interface SuppressionEntry {
+  rule: string;
+  /** A glob relative to the config file's folder. */
+  path?: string;
+  /** kmslint audit: a key or bucket ARN, `*` matching any characters. */
+  arn?: string;
+  /** A CloudFormation logical id or Terraform address. */
+  resource?: string;
+  /** A Sid, or /Statement or /Statement/N. */
+  statement?: string;
+  reason: string;
+  /** The last day it suppresses (UTC), YYYY-MM-DD. */
+  expires?: string;
 }
 
 /** The config's rule entries split into the severities and the options the linter takes. */
@@ -69,6 +89,8 @@ export interface LoadedConfig {
   /** Folder that `ignore` patterns are relative to. */
   base: string;
   config: KmslintConfig;
+  /** Where each suppression is written in the file (for unused-suppression and expired-suppression). */
+  suppressionRanges?: Range[];
 }
 
 /** A problem with the config file that stops the run (exit 2). */
@@ -87,7 +109,9 @@ export function loadConfigFile(file: string): LoadedConfig {
   } catch (error) {
     throw new ConfigError(`cannot read config ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  const document = createDocument(bytes, absolute);
+  // Comments are allowed (kmslint init writes them); they become spaces, so positions stay those of the file.
+  const decoded = decodeSource(bytes);
+  const document = decoded.ok ? createDocument(blankJsonComments(decoded.text), absolute) : createDocument(bytes, absolute);
   if (document.problem) {
     const { line, column } = document.problem.range.start;
     throw new ConfigError(`${file}:${line}:${column}: ${document.problem.message}`);
@@ -115,6 +139,14 @@ export function loadConfigFile(file: string): LoadedConfig {
         path.push(name);
         target = "key";
         detail = `"${name}" is not a kmslint rule id (kmslint rules lists them)`;
+      } else if (error.keyword === "pattern" && pointer.startsWith("/suppressions/")) {
+        detail = SUPPRESSION_PATTERNS[String(path[2])] ?? "must not be empty";
+      } else if (error.keyword === "anyOf" && pointer.startsWith("/suppressions/")) {
+        detail = 'needs "path" (the files it applies to) or "arn" (the key or bucket of an audit)';
+      } else if (error.keyword === "required" && pointer.startsWith("/suppressions/") && ["path", "arn"].includes(String(params["missingProperty"]))) {
+        return "";
+      } else if (error.keyword === "required" && pointer.startsWith("/suppressions/") && params["missingProperty"] === "reason") {
+        detail = 'needs a "reason": why the finding is accepted (shown in JSON and SARIF)';
       } else if (error.keyword === "pattern") {
         detail = pointer.startsWith("/org")
           ? "must be an organization id like o-a1b2c3d4e5"
@@ -127,21 +159,50 @@ export function loadConfigFile(file: string): LoadedConfig {
       const { line, column } = document.locate(path, target).start;
       return `${file}:${line}:${column}: ${pointer}: ${detail}`;
     });
-    const unique = [...new Set(lines.filter((l) => !/propertyNames/.test(l)))];
+    const unique = [...new Set(lines.filter((l) => l !== "" && !/propertyNames/.test(l)))];
     // ajv reports each branch of a oneOf too; for a rule entry the oneOf line says it all.
     const ruleEntries = new Set(unique.filter((l) => l.includes('["<severity>"')).map((l) => l.split(": ")[1]));
     const kept = unique.filter((l) => l.includes('["<severity>"') || !ruleEntries.has(l.split(": ")[1]?.split("/").slice(0, 3).join("/")));
     throw new ConfigError(`invalid config:\n  ${kept.join("\n  ")}`);
   }
-  const problems = optionProblems(document.value as KmslintConfig);
+  const problems = [...optionProblems(document.value as KmslintConfig), ...suppressionProblems(document.value as KmslintConfig)];
   if (problems.length > 0) {
     const lines = problems.map(([path, message]) => {
-      const { line, column } = document.locate(path, "key").start;
+      const { line, column } = document.locate(path, path[0] === "suppressions" ? "value" : "key").start;
       return `${file}:${line}:${column}: /${path.join("/")}: ${message}`;
     });
     throw new ConfigError(`invalid config:\n  ${lines.join("\n  ")}`);
   }
-  return { file: absolute, base: dirname(absolute), config: document.value as KmslintConfig };
+  const config = document.value as KmslintConfig;
+  const loaded: LoadedConfig = { file: absolute, base: dirname(absolute), config };
+  if (config.suppressions) loaded.suppressionRanges = config.suppressions.map((_, i) => document.locate(["suppressions", i], "value"));
+  return loaded;
+}
+
+const SUPPRESSION_PATTERNS: Record<string, string> = {
+  rule: "must be a rule id (kmslint rules lists them) or access-analyzer/<ISSUE_CODE>",
+  arn: "must be an ARN (arn:aws:kms:…, arn:aws:s3:::…)",
+  statement: "must be a statement's Sid or a JSON pointer /Statement/N",
+  expires: "must be a date written YYYY-MM-DD",
+  reason: "must say why the finding is accepted",
+};
+
+/** Rule ids and dates the schema cannot check: returns `[path, message]` per problem. */
+function suppressionProblems(config: KmslintConfig): [(string | number)[], string][] {
+  const problems: [(string | number)[], string][] = [];
+  const ids = new Set(allRules.map((r) => r.meta.id));
+  (config.suppressions ?? []).forEach((entry, i) => {
+    if (!ids.has(entry.rule) && !entry.rule.startsWith("access-analyzer/")) {
+      problems.push([["suppressions", i, "rule"], `"${entry.rule}" is not a kmslint rule id (kmslint rules lists them)`]);
+    }
+    if (entry.expires !== undefined && !isCalendarDate(entry.expires)) problems.push([["suppressions", i, "expires"], `${entry.expires} is not a date`]);
+  });
+  return problems;
+}
+
+function isCalendarDate(text: string): boolean {
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
 }
 
 /** Finds and loads the nearest kmslint.config.json at or above `directory`; caches per directory. */

@@ -6,10 +6,11 @@ import { allRules } from "../../rules/index.js";
 import { analyzePolicy, type PolicyAnalysis } from "../analysis/index.js";
 import { compareWithAccessAnalyzer } from "./access-analyzer.js";
 import { createDocument, type PolicyDocument } from "../model/document.js";
-import type { Range } from "../model/json.js";
+import { createHash } from "node:crypto";
+import type { Path, Range } from "../model/json.js";
 import { detectKind, type KindDecision } from "../model/kind.js";
 import type { Inventory, InventoryFormat, InventoryPolicy } from "../model/inventory.js";
-import type { Policy, PolicyKind } from "../model/policy.js";
+import type { Policy, PolicyKind, Statement } from "../model/policy.js";
 import {
   formatMessage,
   ruleOptions,
@@ -25,7 +26,7 @@ import {
 } from "./rule.js";
 
 /** What a linted file is: a policy, or a source of many (a CloudFormation template, a Terraform plan). */
-export type FileKind = PolicyKind | InventoryFormat;
+export type FileKind = PolicyKind | InventoryFormat | "config";
 
 export interface Finding {
   ruleId: string;
@@ -44,6 +45,12 @@ export interface Finding {
   subjects?: string[];
   /** Live audits: how Access Analyzer's findings compare with it. */
   accessAnalyzer?: AccessAnalyzerComparison;
+  /**
+   * What the finding is about, independent of where the text sits: a hash of its statement's content (keys
+   * sorted, whitespace and order of statements ignored) and the path inside the statement, or the path in the
+   * policy. The fingerprint (src/report/results.ts) is built from it.
+   */
+  identity?: string;
 }
 
 /** A kmslint finding next to Access Analyzer's: reported by both, or by kmslint only while an analyzer covers the resource. */
@@ -121,8 +128,61 @@ class DocumentContext implements RuleContext {
     }
     if (this.resource !== undefined) finding.resource = this.resource;
     if (descriptor.subjects && descriptor.subjects.length > 0) finding.subjects = descriptor.subjects;
+    finding.identity = identityOf(this.policy, descriptor.path, descriptor.statement);
     this.findings.push(finding);
   }
+}
+
+/** Statement content hashes, computed once per statement. */
+const statementHashes = new WeakMap<Statement, string>();
+
+/**
+ * A finding's identity in its policy: the statement's content and the path inside it when the finding is in a
+ * statement (so moving the statement, reformatting the file or converting JSON to YAML keeps it, and editing
+ * the statement changes it), else its path in the policy.
+ */
+function identityOf(policy: Policy, path: Path | undefined, statement: Statement | undefined): string {
+  const owner = statement ?? (path && path[0] === "Statement" ? policy.statements.find((s) => startsWith(path, s.path)) : undefined);
+  if (!owner) return `p${JSON.stringify(path ?? [])}`;
+  let hash = statementHashes.get(owner);
+  if (hash === undefined) {
+    hash = createHash("sha256").update(canonicalJson(valueAt(policy.value, owner.path))).digest("hex").slice(0, 24);
+    statementHashes.set(owner, hash);
+  }
+  const inside = path && startsWith(path, owner.path) ? path.slice(owner.path.length) : [];
+  return `s${hash}${JSON.stringify(inside)}`;
+}
+
+function startsWith(path: Path, prefix: Path): boolean {
+  return prefix.length <= path.length && prefix.every((segment, i) => path[i] === segment);
+}
+
+function valueAt(value: unknown, path: Path): unknown {
+  let current = value;
+  for (const segment of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string | number, unknown>)[segment];
+  }
+  return current;
+}
+
+/** JSON with object keys sorted at every level: the same for every formatting of the same value. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/**
+ * The identity of a finding that is not in a policy statement (a resource's setting, a value that could not
+ * be evaluated): its message, without dates, times and small numbers, which change while the problem stays
+ * (days until key material expires, sizes, positions). Account ids (12 digits) are kept.
+ */
+function messageIdentity(message: string): string {
+  return `m${message.replace(/\d{4}-\d\d-\d\d(T[\d:.]+Z?)?/g, "#").replace(/\b\d{1,9}(,\d{3})*(\.\d+)?\b/g, "#")}`;
 }
 
 /** A finding of a rule: its message from the template, its severity from the config, the finding or the rule. */
@@ -220,6 +280,7 @@ export function lintInventory(inventory: Inventory, options: LintOptions = {}): 
       range: problem.range,
     };
     if (problem.resource !== undefined) finding.resource = problem.resource;
+    finding.identity = messageIdentity(problem.message);
     findings.push(finding);
   }
   let current: Rule | undefined;
@@ -244,6 +305,7 @@ export function lintInventory(inventory: Inventory, options: LintOptions = {}): 
       const finding = newFinding(current!.meta, setting, descriptor, descriptor.range);
       if (descriptor.resource) finding.resource = descriptor.resource.address;
       if (descriptor.accessAnalyzer) finding.accessAnalyzer = descriptor.accessAnalyzer;
+      finding.identity = messageIdentity(finding.message);
       findings.push(finding);
     },
   };

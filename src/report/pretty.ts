@@ -26,7 +26,13 @@ export function ruleDocUrl(ruleId: string): string {
 }
 
 /** `summaryText` replaces the files-checked summary line (the audit counts keys and buckets, not files). */
-export async function formatPretty(results: readonly LintResult[], summary: Totals & { skipped: number }, summaryText = summaryLine(summary)): Promise<string> {
+/** `color: false` never colours (a report written to a file); otherwise colour follows `wantsColor`. */
+export async function formatPretty(
+  results: readonly LintResult[],
+  summary: Totals & { skipped: number },
+  summaryText = summaryLine(summary),
+  options: { color?: boolean } = {},
+): Promise<string> {
   // Nothing to show: do not pay for loading the formatter (about 70 ms, the pre-commit case).
   if (results.every((r) => r.messages.length === 0)) return `${summaryText}\n`;
   const { default: pretty } = await import("eslint-formatter-pretty");
@@ -42,7 +48,7 @@ export async function formatPretty(results: readonly LintResult[], summary: Tota
   const body = pretty(shown as never, { cwd: process.cwd(), rulesMeta } as never).replace(/(\n\s*\S*\s*\d+ (warnings?|errors?)\S*)+\s*$/u, "");
   // log-symbols (inside the formatter) colours its symbols whenever TERM supports colour, even into a file
   // or a pipe; kmslint removes escape codes unless colour is wanted.
-  const text = wantsColor() ? body : stripVTControlCharacters(body);
+  const text = options.color !== false && wantsColor() ? body : stripVTControlCharacters(body);
   return `${text}${text ? "\n" : ""}${summaryText}\n`;
 }
 
@@ -54,11 +60,12 @@ export function wantsColor(env: NodeJS.ProcessEnv = process.env, isTTY = Boolean
   return isTTY;
 }
 
-export function summaryLine(t: Totals & { skipped: number }): string {
+/** `extra` (suppressed and baseline counts, " (…)") goes before the closing full stop. */
+export function summaryLine(t: Totals & { skipped: number }, extra = ""): string {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   const parts = [`${plural(t.files, "file")} checked`];
   if (t.skipped > 0) parts.push(`${plural(t.skipped, "file")} skipped (not a policy, template or plan)`);
   const problems = [plural(t.errors, "error"), plural(t.warnings, "warning")];
   if (t.infos > 0) problems.push(`${t.infos} info`);
-  return `kmslint: ${parts.join(", ")}; ${problems.join(", ")}.`;
+  return `kmslint: ${parts.join(", ")}; ${problems.join(", ")}${extra}.`;
 }
