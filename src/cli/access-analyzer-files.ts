@@ -20,7 +20,7 @@ import {
   type PathElement,
   type ValidatePolicyFinding,
 } from "@aws-sdk/client-accessanalyzer";
-import type { Finding } from "../engine/linter.js";
+import { identityOf, type Finding } from "../engine/linter.js";
 import type { Severity } from "../engine/rule.js";
 import { parsedJsonOf } from "../model/document.js";
 import type { Path, Range } from "../model/json.js";
@@ -215,7 +215,7 @@ function addFindings(result: LintResult, policy: CheckedPolicy, answers: CheckAn
       message: `${prefix}${(f.findingDetails ?? "").trim()} (IAM Access Analyzer ValidatePolicy, ${f.findingType ?? "finding"} ${f.issueCode ?? ""}${f.learnMoreLink ? `: ${f.learnMoreLink}` : ""})`,
       messageId: "accessAnalyzer",
       range,
-      identity: `${f.issueCode ?? ""}${JSON.stringify(path)}`,
+      identity: document.policy ? identityOf(document.policy, path, undefined) : `p${JSON.stringify(path)}`,
     };
     if (policy.resource !== undefined) finding.resource = policy.resource;
     added.push(finding);

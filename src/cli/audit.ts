@@ -14,6 +14,7 @@ import type { Inventory, InventoryBucket, InventoryKey } from "../model/inventor
 import { packageRoot } from "../report/pretty.js";
 import { toLintResult, type LintResult, type Totals } from "../report/results.js";
 import { BaselineError } from "../engine/baseline.js";
+import { ruleRuns } from "../engine/suppressions.js";
 import { checkFinishOptions, finishResults, REPORT_FORMATS, type ReportFormat } from "./finish.js";
 import { AuditSetupError, collectAccount, type AccountData, type CollectOptions } from "../sources/aws/collect.js";
 import { liveInventory } from "../sources/aws/live-inventory.js";
@@ -207,7 +208,14 @@ async function audit(options: AuditCommandOptions, io: AuditIo): Promise<number>
     options,
     {
       configOf: () => loaded,
-      scope: { mode: "audit", account: data.account, regions: data.regions },
+      scope: {
+        mode: "audit",
+        account: data.account,
+        regions: data.regions,
+        allRegions: options.allRegions && data.regionSource.startsWith("every region"),
+        bucketsListed: !data.errors.some((e) => e.operation === "ListBuckets"),
+        ruleRan: (id) => ruleRuns(id, "audit", options.accessAnalyzer !== false),
+      },
       now: new Date(started),
       // --quiet keeps errors, and also what the audit could not read: a quiet report must not look complete when it is not.
       keepWhenQuiet: (m) => m.ruleId === "audit-error",

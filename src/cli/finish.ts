@@ -48,18 +48,23 @@ export async function finishResults(lintResults: LintResult[], options: FinishOp
   const { configResults } = applySuppressions(lintResults, context.configOf, context.scope, context.now);
   const results = [...lintResults, ...configResults];
 
+  // The gate compares with the baseline as it was before this run, even when the run also rewrites it
+  // (--baseline F --write-baseline F): new findings fail the run once, and are recorded for the next.
+  const prior = options.baseline !== undefined ? readBaseline(options.baseline) : undefined;
   let written = "";
   if (options.writeBaseline !== undefined) {
     const { written: count, kept } = writeBaseline(options.writeBaseline, results, context.now);
     written = `kmslint: wrote ${count} finding${count === 1 ? "" : "s"} to the baseline ${options.writeBaseline}${kept > 0 ? ` (and kept ${kept} of files this run did not check)` : ""}.`;
   }
   let fixed: number | undefined;
-  const baselineFile = options.baseline ?? options.writeBaseline;
-  if (baselineFile !== undefined) fixed = applyBaseline(results, readBaseline(baselineFile)).fixed;
+  // --write-baseline alone: every finding is now in the baseline, so the run passes (exit 0).
+  const baseline = prior ?? (options.writeBaseline !== undefined ? readBaseline(options.writeBaseline) : undefined);
+  if (baseline) fixed = applyBaseline(results, baseline).fixed;
 
   const sum = totals(results);
   const extra = extraSummary(sum, fixed);
-  if (options.quiet) applyQuiet(results, context.keepWhenQuiet);
+  // --quiet shortens what people read; SARIF keeps every finding, or code scanning would close the warnings' alerts.
+  if (options.quiet && options.format !== "sarif") applyQuiet(results, context.keepWhenQuiet);
 
   const summaryText = context.summary(sum, extra);
   let text: string;
@@ -69,7 +74,7 @@ export async function finishResults(lintResults: LintResult[], options: FinishOp
       break;
     case "sarif": {
       const { formatSarif } = await import("../report/sarif.js");
-      text = formatSarif(results, { baseline: baselineFile !== undefined, summary: { ...sum, ...(fixed !== undefined ? { baselineFixed: fixed } : {}) } });
+      text = formatSarif(results, { baseline: baseline !== undefined, summary: { ...sum, ...(fixed !== undefined ? { baselineFixed: fixed } : {}) } });
       break;
     }
     case "github": {

@@ -14,7 +14,7 @@
  *   the user's decision, not something to read off the policies being reviewed.
  * Every value found is said in a comment and on stderr with the file and line it comes from.
  */
-import { existsSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { inferOwner } from "../analysis/index.js";
 import { CONFIG_FILE_NAME } from "../engine/config.js";
@@ -90,6 +90,7 @@ export async function runInit(paths: readonly string[], options: InitOptions, io
     io.stdout(text);
   } else {
     try {
+      mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, text, { flag: options.force ? "w" : "wx" });
     } catch (error) {
       return usage(`cannot write ${shown(target, cwd)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
@@ -355,7 +356,13 @@ function schemaPath(base: string): string {
       const path = shown(schema, base);
       return path.startsWith("../") ? path : `./${path}`;
     }
-    if (dirname(dir) === dir) return `./${SCHEMA_IN_PACKAGE}`;
+    if (dirname(dir) === dir) {
+      // Not installed yet: where `npm install kmslint` in the current folder will put it, when the config is
+      // inside the current folder (ci/kmslint.config.json); else beside the config.
+      const inside = !relative(process.cwd(), base).startsWith("..");
+      const path = inside ? shown(join(process.cwd(), SCHEMA_IN_PACKAGE), base) : SCHEMA_IN_PACKAGE;
+      return path.startsWith("../") ? path : `./${path}`;
+    }
   }
 }
 

@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { lintDocument, lintInventory, type DocumentResult, type LintOptions } from "../engine/linter.js";
 import { createDecodedDocument, createDocument, parsedJsonOf, type PolicyDocument } from "../model/document.js";
 import type { Inventory, SourceContext } from "../model/inventory.js";
-import { blankJsonComments } from "../model/jsonc.js";
+import { blankJsoncSyntax } from "../model/jsonc.js";
 import { detectSourceFormat } from "../model/kind.js";
 import { POLICY_KINDS, type PolicyKind } from "../model/policy.js";
 import { decodeSource } from "../model/source.js";
@@ -148,7 +148,7 @@ export async function lintSource(bytes: Uint8Array, path: string, options: LintT
 /** Whether the text parses as JSON once comments and trailing commas are removed, and is then none of kmslint's inputs. */
 function isForeignJsonc(text: string): boolean {
   try {
-    const value: unknown = JSON.parse(blankJsonComments(text).replace(/,(\s*[}\]])/g, " $1"));
+    const value: unknown = JSON.parse(blankJsoncSyntax(text));
     return detectSourceFormat(value) === "other";
   } catch {
     return false;

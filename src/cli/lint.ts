@@ -1,6 +1,7 @@
 /**
  * `kmslint lint`: files and folders in, findings out, exit code 0 / 1 / 2 (DESIGN.md "Output contract").
  */
+import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { ConfigError, ConfigResolver, loadConfigFile, ruleSettings, type LoadedConfig } from "../engine/config.js";
 import type { TrustContext } from "../engine/rule.js";
@@ -15,6 +16,7 @@ export const FORCED_KINDS: readonly ForcedKind[] = [...POLICY_KINDS, "cloudforma
 import { runTasks } from "./parallel.js";
 import { BaselineError } from "../engine/baseline.js";
 import { EXIT_USAGE, UsageError, type Io } from "./exit.js";
+import { realPath, ruleRuns } from "../engine/suppressions.js";
 import { checkFinishOptions, finishResults, REPORT_FORMATS, type ReportFormat } from "./finish.js";
 
 export const FORMATS = REPORT_FORMATS;
@@ -104,6 +106,8 @@ async function lintPaths(paths: readonly string[], options: LintCommandOptions, 
   }
   let skipped = 0;
   let files = expansion.files;
+  // Folders walked, for judging which suppressions this run saw everything of (a pre-commit run names files).
+  const walked = paths.filter((path) => isDirectory(path)).map((path) => realPath(resolve(path)));
   if (options.ignoreUnknown) {
     // As if each named file had been found in a folder: ignore patterns apply, and what is plainly not a
     // policy, template or plan is skipped instead of reported.
@@ -175,7 +179,7 @@ async function lintPaths(paths: readonly string[], options: LintCommandOptions, 
     options,
     {
       configOf: (result) => configOfFile.get(result.filePath),
-      scope: { mode: "lint" },
+      scope: { mode: "lint", walked, ruleRan: (id) => ruleRuns(id, "lint", options.accessAnalyzer === true) },
       now: new Date(),
       summary: (sum, extra) => summaryLine({ ...sum, skipped }, extra),
     },
@@ -183,3 +187,11 @@ async function lintPaths(paths: readonly string[], options: LintCommandOptions, 
   );
 }
 
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -40,7 +40,9 @@ nothing in the files linted is an unused-suppression warning. Comments (//, /* *
 Formats: pretty (default), json (ESLint's LintResult[] with fingerprints), sarif (SARIF 2.1.0 for code
 scanning), github (workflow-command annotations). --output FILE writes any of them to a file. Each finding's
 fingerprint survives reformatting and moved statements and changes when its statement is edited:
---write-baseline FILE records the findings, --baseline FILE then reports only new ones (and counts the fixed).
+--write-baseline FILE records the findings (and exits 0), --baseline FILE then reports only new ones (and counts
+the fixed); both with the same FILE gate against the old baseline, then record the new one. --quiet shortens
+pretty, json and github output; SARIF keeps every finding.
 Hooks that pass changed files' names (pre-commit, lint-staged) use --ignore-unknown; docs/ci.md shows set-ups.
 
 The trust context (--account, --org, --trusted-account) tells kmslint which accounts count as "inside"; the
@@ -68,7 +70,7 @@ Examples:
   terraform show -json plan.out > plan.json && kmslint lint plan.json
   kmslint lint --account 111122223333 --org o-a1b2c3d4e5 --format json policies/ > report.json
   kmslint lint --format sarif --output kmslint.sarif --baseline .kmslint-baseline.json .
-  kmslint lint --ignore-unknown $(git diff --cached --name-only)
+  git diff --cached --name-only --diff-filter=ACMR -z | xargs -0 -r kmslint lint --ignore-unknown
 `;
 
 

@@ -2,7 +2,8 @@
  * Baselines: adopt kmslint in a repository or account that already has findings, and fail only on new ones.
  * `--write-baseline FILE` records the findings of the run by fingerprint; `--baseline FILE` moves findings
  * recorded there to `suppressedMessages` (kind "baseline") and counts the entries that no longer match a
- * finding in what the run covered (fixed since the baseline was written).
+ * finding in the files the run linted (fixed since the baseline was written). Rewriting a baseline drops the
+ * entries of files that no longer exist.
  *
  * An entry is a location (the file's path relative to the baseline file's folder, with "/", or a resource ARN
  * for audits), a rule id and the finding's fingerprint (src/report/results.ts): reformatting a file or moving
@@ -11,6 +12,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { createDocument } from "../model/document.js";
+import { realPath } from "./suppressions.js";
 import { recount, type LintMessage, type LintResult, type SuppressedLintMessage } from "../report/results.js";
 
 export const BASELINE_VERSION = 1;
@@ -84,7 +86,8 @@ export function readBaseline(file: string): Baseline {
 /** Where a result is, as a baseline names it: its path from the baseline's folder ("/" separated), or its ARN. */
 export function baselineLocation(filePath: string, baselineFile: string): string {
   if (filePath.startsWith("arn:") || !isAbsolute(filePath)) return filePath;
-  const path = relative(dirname(baselineFile), filePath);
+  // Real paths on both sides: a baseline or a file named through a symbolic link is still the same file.
+  const path = relative(realPath(dirname(baselineFile)), realPath(filePath));
   return sep === "/" ? path : path.split(sep).join("/");
 }
 
@@ -110,6 +113,12 @@ export function applyBaseline(results: readonly LintResult[], baseline: Baseline
   for (const result of results) {
     const location = baselineLocation(result.filePath, baseline.file);
     covered.add(location);
+    // A finding a config suppression accepted is still the baseline's entry (not fixed), but stays suppressed by the config.
+    for (const message of result.suppressedMessages) {
+      const key = keyOf(location, message.ruleId, message.fingerprint);
+      const left = remaining.get(key) ?? 0;
+      if (left > 0) remaining.set(key, left - 1);
+    }
     const kept: LintMessage[] = [];
     for (const message of result.messages) {
       const key = keyOf(location, message.ruleId, message.fingerprint);
@@ -146,9 +155,17 @@ export function applyBaseline(results: readonly LintResult[], baseline: Baseline
 export function writeBaseline(file: string, results: readonly LintResult[], now: Date): { written: number; kept: number } {
   const absolute = resolve(file);
   let previous: BaselineEntry[] = [];
-  if (existsSync(absolute)) previous = readBaseline(file).entries;
+  if (existsSync(absolute)) {
+    try {
+      previous = readBaseline(file).entries;
+    } catch (error) {
+      throw new BaselineError(`${(error as Error).message}; --write-baseline keeps the entries of files it does not lint, so it needs the old baseline readable: fix it, or delete it to write a new one`);
+    }
+  }
   const covered = new Set(results.map((r) => baselineLocation(r.filePath, absolute)));
-  const kept = previous.filter((e) => !covered.has(e.location));
+  // Entries of files that no longer exist (deleted or moved) are dropped; audits' ARNs are kept.
+  const base = dirname(absolute);
+  const kept = previous.filter((e) => !covered.has(e.location) && (e.location.startsWith("arn:") || existsSync(resolve(base, e.location))));
   const fresh: BaselineEntry[] = [];
   for (const result of results) {
     const location = baselineLocation(result.filePath, absolute);

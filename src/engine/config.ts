@@ -8,7 +8,7 @@ import { readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import validateConfig from "../generated/config-validator.js";
 import { createDocument } from "../model/document.js";
-import { blankJsonComments } from "../model/jsonc.js";
+import { blankJsoncSyntax } from "../model/jsonc.js";
 import { decodeSource } from "../model/source.js";
 import { allRules } from "../../rules/index.js";
 import type { Range } from "../model/json.js";
@@ -111,7 +111,7 @@ export function loadConfigFile(file: string): LoadedConfig {
   }
   // Comments are allowed (kmslint init writes them); they become spaces, so positions stay those of the file.
   const decoded = decodeSource(bytes);
-  const document = decoded.ok ? createDocument(blankJsonComments(decoded.text), absolute) : createDocument(bytes, absolute);
+  const document = decoded.ok ? createDocument(blankJsoncSyntax(decoded.text), absolute) : createDocument(bytes, absolute);
   if (document.problem) {
     const { line, column } = document.problem.range.start;
     throw new ConfigError(`${file}:${line}:${column}: ${document.problem.message}`);

@@ -141,16 +141,32 @@ const statementHashes = new WeakMap<Statement, string>();
  * statement (so moving the statement, reformatting the file or converting JSON to YAML keeps it, and editing
  * the statement changes it), else its path in the policy.
  */
-function identityOf(policy: Policy, path: Path | undefined, statement: Statement | undefined): string {
+export function identityOf(policy: Policy, path: Path | undefined, statement: Statement | undefined): string {
   const owner = statement ?? (path && path[0] === "Statement" ? policy.statements.find((s) => startsWith(path, s.path)) : undefined);
   if (!owner) return `p${JSON.stringify(path ?? [])}`;
+  const value = valueAt(policy.value, owner.path);
   let hash = statementHashes.get(owner);
   if (hash === undefined) {
-    hash = createHash("sha256").update(canonicalJson(valueAt(policy.value, owner.path))).digest("hex").slice(0, 24);
+    hash = createHash("sha256").update(canonicalJson(value)).digest("hex").slice(0, 24);
     statementHashes.set(owner, hash);
   }
-  const inside = path && startsWith(path, owner.path) ? path.slice(owner.path.length) : [];
+  const inside = path && startsWith(path, owner.path) ? byValue(value, path.slice(owner.path.length)) : [];
   return `s${hash}${JSON.stringify(inside)}`;
+}
+
+/**
+ * A path inside a statement with each index into a list of values replaced by the value (`["Action", "=kms:Decrypt"]`):
+ * IAM reads these lists as sets, so reordering them keeps the finding's identity.
+ */
+function byValue(value: unknown, path: Path): (string | number)[] {
+  const out: (string | number)[] = [];
+  let current = value;
+  for (const segment of path) {
+    const next = current !== null && typeof current === "object" ? (current as Record<string | number, unknown>)[segment] : undefined;
+    out.push(Array.isArray(current) && typeof segment === "number" && (next === null || typeof next !== "object") ? `=${String(next)}` : segment);
+    current = next;
+  }
+  return out;
 }
 
 function startsWith(path: Path, prefix: Path): boolean {
@@ -166,9 +182,16 @@ function valueAt(value: unknown, path: Path): unknown {
   return current;
 }
 
-/** JSON with object keys sorted at every level: the same for every formatting of the same value. */
+/**
+ * JSON with object keys sorted at every level, and lists of plain values sorted (IAM reads them as sets): the
+ * same for every formatting and ordering of the same statement.
+ */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (Array.isArray(value)) {
+    const items = value.map(canonicalJson);
+    if (value.every((v) => v === null || typeof v !== "object")) items.sort();
+    return `[${items.join(",")}]`;
+  }
   if (value !== null && typeof value === "object") {
     const keys = Object.keys(value).sort();
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(",")}}`;
@@ -183,6 +206,19 @@ export function canonicalJson(value: unknown): string {
  */
 function messageIdentity(message: string): string {
   return `m${message.replace(/\d{4}-\d\d-\d\d(T[\d:.]+Z?)?/g, "#").replace(/\b\d{1,9}(,\d{3})*(\.\d+)?\b/g, "#")}`;
+}
+
+/**
+ * The identity of a finding of a rule about keys and buckets together (rotation, bucket encryption against
+ * key policies, key state): the accounts and organizations its message names. The resource and message id are
+ * part of the fingerprint already; the rest of the message changes with the trust context ("a trusted
+ * account", "pass --org") and with time, while the problem stays the same.
+ */
+function subjectIdentity(message: string, trust: TrustContext): string {
+  // The owner and its organization are named only when known: leaving them out keeps the identity when they become known.
+  const context = new Set([trust.account, trust.org, STACK_ACCOUNT]);
+  const subjects = (message.match(/(?<![\w-])(\d{12}|o-[a-z0-9]{10,32})(?![\w-])/g) ?? []).filter((s) => !context.has(s));
+  return `a${[...new Set(subjects)].sort().join(",")}`;
 }
 
 /** A finding of a rule: its message from the template, its severity from the config, the finding or the rule. */
@@ -305,7 +341,7 @@ export function lintInventory(inventory: Inventory, options: LintOptions = {}): 
       const finding = newFinding(current!.meta, setting, descriptor, descriptor.range);
       if (descriptor.resource) finding.resource = descriptor.resource.address;
       if (descriptor.accessAnalyzer) finding.accessAnalyzer = descriptor.accessAnalyzer;
-      finding.identity = messageIdentity(finding.message);
+      finding.identity = subjectIdentity(finding.message, trust);
       findings.push(finding);
     },
   };

@@ -6,12 +6,13 @@
  *
  * A suppression past its expiry date stops suppressing: its findings are reported again, each saying which
  * suppression expired, and the config gets an `expired-suppression` warning at the entry. A suppression that
- * matched nothing in what this run covered (a linted file its glob matches, an audited key or bucket) gets an
+ * matched nothing although the run saw everything it could match (see SuppressionScope) gets an
  * `unused-suppression` warning: the finding it was written for is gone, or the suppression no longer reaches
- * it. Suppressions whose files or resources were not part of the run (a pre-commit run on two files) are not
- * judged.
+ * it. Suppressions the run could not judge (a pre-commit run on two files, a rule that did not run) say
+ * nothing.
  */
-import { relative, sep } from "node:path";
+import { realpathSync } from "node:fs";
+import { join, relative, sep } from "node:path";
 import picomatch from "picomatch";
 import { allRules } from "../../rules/index.js";
 import type { Range } from "../model/json.js";
@@ -20,11 +21,30 @@ import { canonicalJson, type Finding } from "./linter.js";
 import { ruleSettings, type LoadedConfig, type SuppressionEntry } from "./config.js";
 import type { Severity } from "./rule.js";
 
-/** What the run covered, for deciding which unmatched suppressions are unused. */
+/**
+ * What the run covered, for deciding which unmatched suppressions are unused. A suppression is judged only
+ * when the run saw everything it could match: its one file was linted, or a folder holding every file its
+ * glob can match was walked (a pre-commit run that names files judges no glob); its key or bucket ARN is in
+ * the audited account and regions; and its rule ran.
+ */
 export type SuppressionScope =
-  | { mode: "lint" }
-  /** An audit: the owner account and the regions read (a literal ARN there that matched no resource is stale). */
-  | { mode: "audit"; account: string; regions: readonly string[] };
+  | {
+      mode: "lint";
+      /** Real paths of the folders expanded (named on the command line). */
+      walked: readonly string[];
+      /** Whether the rule ran in this run (access-analyzer/* only with --access-analyzer). */
+      ruleRan: (ruleId: string) => boolean;
+    }
+  | {
+      mode: "audit";
+      account: string;
+      regions: readonly string[];
+      /** Every enabled region was audited (--all-regions, and ListRegions answered). */
+      allRegions: boolean;
+      /** ListBuckets answered: every bucket of the account was listed. */
+      bucketsListed: boolean;
+      ruleRan: (ruleId: string) => boolean;
+    };
 
 interface CompiledSuppression {
   entry: SuppressionEntry;
@@ -68,12 +88,12 @@ export function applySuppressions(results: readonly LintResult[], configOf: (res
     const loaded = configOf(result);
     if (!loaded?.config.suppressions?.length) continue;
     const isArn = result.filePath.startsWith("arn:");
-    const relativePath = isArn ? undefined : toPosix(relative(loaded.base, result.filePath));
+    // Real paths on both sides, so that a path or a config given through a symbolic link still matches.
+    const relativePath = isArn ? undefined : toPosix(relative(realPath(loaded.base), realPath(result.filePath)));
     const applicable = suppressionsOf(loaded).filter((s) =>
       isArn ? s.arn !== undefined && s.arn.test(result.filePath) : s.path !== undefined && relativePath !== undefined && s.path(relativePath),
     );
     if (applicable.length === 0) continue;
-    for (const s of applicable) s.covered = true;
     const kept: LintMessage[] = [];
     for (const message of result.messages) {
       const matching = applicable.filter((s) => matches(s, message));
@@ -94,18 +114,54 @@ export function applySuppressions(results: readonly LintResult[], configOf: (res
     recount(result);
   }
 
-  if (scope.mode === "audit") {
-    // A literal ARN in the audited account and regions that matched no key or bucket names one that is gone.
-    for (const list of compiled.values()) {
-      for (const s of list) {
-        if (s.covered || s.entry.arn === undefined || s.entry.arn.includes("*") || s.entry.arn.includes("?")) continue;
-        const [, , service, region, account] = s.entry.arn.split(":");
-        if (account === scope.account && (service === "s3" || (region !== undefined && scope.regions.includes(region)))) s.covered = true;
-      }
-    }
-  }
+  const linted = new Set(results.filter((r) => !r.filePath.startsWith("arn:")).map((r) => realPath(r.filePath)));
+  for (const list of compiled.values()) for (const s of list) s.covered = isCovered(s, scope, linted);
   // Configs that no result named are not compiled: their suppressions were not judged.
   return { configResults: reportOn(compiled) };
+}
+
+function isCovered(s: CompiledSuppression, scope: SuppressionScope, linted: ReadonlySet<string>): boolean {
+  const { severities } = ruleSettings(s.loaded);
+  if (severities[s.entry.rule] === "off" || !scope.ruleRan(s.entry.rule)) return false;
+  if (scope.mode === "lint") {
+    if (s.entry.path === undefined) return false;
+    const pattern = s.entry.path.replace(/^\.\//, "");
+    const { base, isGlob } = picomatch.scan(pattern);
+    if (!isGlob) return linted.has(realPath(join(s.loaded.base, pattern)));
+    const root = realPath(join(s.loaded.base, base));
+    return scope.walked.some((folder) => root === folder || root.startsWith(`${folder}${sep}`) || folder === sep);
+  }
+  if (s.entry.arn === undefined) return false;
+  const [prefix, , service, region, account] = s.entry.arn.split(":");
+  if (prefix !== "arn") return false;
+  if (service === "s3") return scope.bucketsListed;
+  if (service !== "kms" || account !== scope.account || region === undefined) return false;
+  return /[*?]/.test(region) ? scope.allRegions : scope.regions.includes(region);
+}
+
+/** Whether a rule can report anything in a lint or an audit run (for judging suppressions of it). */
+export function ruleRuns(ruleId: string, run: "lint" | "audit", accessAnalyzer: boolean): boolean {
+  if (ruleId.startsWith("access-analyzer/")) return run === "lint" && accessAnalyzer;
+  if (ruleId === "access-analyzer") return accessAnalyzer;
+  const meta = allRules.find((r) => r.meta.id === ruleId)?.meta;
+  if (!meta || meta.id === UNUSED.id || meta.id === EXPIRED.id) return false;
+  if (run === "audit") return meta.appliesTo.length > 0 || (meta.inventory === true && (meta.sources?.includes("live") ?? true));
+  return meta.appliesTo.length > 0 || (meta.inventory === true && (meta.sources?.some((f) => f !== "live") ?? true));
+}
+
+/** The real path (symbolic links resolved), or the path itself when it does not exist. */
+const realPaths = new Map<string, string>();
+export function realPath(path: string): string {
+  let real = realPaths.get(path);
+  if (real === undefined) {
+    try {
+      real = realpathSync(path);
+    } catch {
+      real = path;
+    }
+    realPaths.set(path, real);
+  }
+  return real;
 }
 
 function compile(loaded: LoadedConfig, today: string): CompiledSuppression[] {
@@ -184,14 +240,14 @@ function reportOn(compiled: Map<LoadedConfig, CompiledSuppression[]>): LintResul
           EXPIRED,
           "expired",
           s,
-          `This suppression of ${what} expired on ${s.entry.expires} ("${s.entry.reason}")${s.covered ? `; ${s.matched === 1 ? "the finding it matched is" : `the ${s.matched} findings it matched are`} reported again` : ""}. Fix ${s.matched === 1 ? "it" : "them"}, or review the exception and give it a new expiry date.`,
+          `This suppression of ${what} expired on ${s.entry.expires} ("${s.entry.reason}")${s.matched > 0 ? `; ${s.matched === 1 ? "the finding it matched is" : `the ${s.matched} findings it matched are`} reported again` : ""}. Fix ${s.matched === 1 ? "it" : "them"}, or review the exception and give it a new expiry date.`,
         );
       } else if (s.covered && s.matched === 0) {
         add(
           UNUSED,
           "unused",
           s,
-          `This suppression of ${what} matched no finding, though this run checked ${s.entry.arn !== undefined ? "the account it names" : "files it applies to"}: the finding it was written for is gone, or the suppression no longer reaches it (a changed Sid, statement position, resource or path). Remove it, or correct it.`,
+          `This suppression of ${what} matched no finding, though this run checked ${s.entry.arn !== undefined ? "every resource it can name" : "every file it applies to"}: the finding it was written for is gone, or the suppression no longer reaches it (a changed Sid, statement position, resource or path). Remove it, or correct it.`,
         );
       }
     }

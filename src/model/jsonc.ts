@@ -1,21 +1,25 @@
 /**
- * Comments in kmslint.config.json (as in tsconfig.json): `// …` and `/* … *\/` outside strings are replaced
- * by spaces, keeping every line break, so that every position the JSON parser reports is still the position
- * in the file as written.
+ * JSON with comments, as tsconfig.json and kmslint.config.json allow: `// …` and `/* … *\/` outside strings,
+ * and a comma before a closing `}` or `]`, are replaced by spaces, keeping every line break, so that every
+ * position the JSON parser reports is still the position in the file as written.
  */
-export function blankJsonComments(text: string): string {
-  // Most configs have no comment: nothing to copy.
-  if (!text.includes("/")) return text;
-  let out = "";
-  let copiedTo = 0;
-  let i = 0;
+export function blankJsoncSyntax(text: string): string {
+  // Most files have neither comments nor trailing commas worth a copy.
+  if (!text.includes("/") && !/,\s*[}\]]/.test(text)) return text;
+  const out = text.split("");
   const blank = (from: number, to: number) => {
-    out += text.slice(copiedTo, from) + text.slice(from, to).replace(/[^\r\n\u2028\u2029]/g, " ");
-    copiedTo = to;
+    for (let k = from; k < to; k++) if (out[k] !== "\n" && out[k] !== "\r" && out[k] !== "\u2028" && out[k] !== "\u2029") out[k] = " ";
   };
+  /** The last comma seen, when nothing but space and comments came after it. */
+  let comma = -1;
+  /** The last character that is not space or a comment (a comma after `{`, `[` or `,` is not a trailing one). */
+  let previous = "";
+  let i = 0;
   while (i < text.length) {
-    const c = text[i];
+    const c = text[i]!;
     if (c === '"') {
+      comma = -1;
+      previous = '"';
       // Skip the string, escapes included; an unterminated string is left to the parser to report.
       i++;
       while (i < text.length && text[i] !== '"' && text[i] !== "\n") i += text[i] === "\\" ? 2 : 1;
@@ -32,8 +36,17 @@ export function blankJsonComments(text: string): string {
       blank(i, close + 2);
       i = close + 2;
     } else {
+      if (c === "}" || c === "]") {
+        if (comma >= 0) out[comma] = " ";
+        comma = -1;
+      } else if (c === ",") {
+        comma = previous === "{" || previous === "[" || previous === "," || previous === "" ? -1 : i;
+      } else if (!/\s/.test(c)) {
+        comma = -1;
+      }
+      if (!/\s/.test(c)) previous = c;
       i++;
     }
   }
-  return copiedTo === 0 ? text : out + text.slice(copiedTo);
+  return out.join("");
 }

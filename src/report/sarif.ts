@@ -14,7 +14,7 @@
  * `baselineState: "new"`.
  */
 import { readFileSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { isAbsolute, join, relative, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Location, Log, ReportingDescriptor, Result } from "sarif";
 import { allRules } from "../../rules/index.js";
@@ -178,6 +178,6 @@ function location(file: LintResult, m: LintMessage, cwd: string): Location {
 function artifact(filePath: string, cwd: string): { uri: string; uriBaseId?: string } {
   if (filePath.startsWith("arn:")) return { uri: filePath };
   const path = relative(cwd, filePath);
-  if (path === "" || path.startsWith("..") || /^[a-zA-Z]:/.test(path)) return { uri: pathToFileURL(filePath).href };
+  if (path === "" || path === ".." || path.startsWith(`..${sep}`) || isAbsolute(path)) return { uri: pathToFileURL(filePath).href };
   return { uri: path.split(sep).map(encodeURIComponent).join("/"), uriBaseId: "%SRCROOT%" };
 }

@@ -3,7 +3,7 @@
  * baselines, config suppressions, --ignore-unknown and `kmslint rules --format json`. kmslint runs as a child
  * process from bin/kmslint.js, as CI runs it.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stringify as toYaml } from "yaml";
@@ -449,5 +449,94 @@ describe("kmslint rules", () => {
     for (const rule of rules) expect(readFileSync(new URL(rule.docs), "utf8")).toContain(`# ${rule.id}`);
     const text = kmslint(["rules"]);
     expect(text.stdout).toMatch(/^unused-suppression\s+warning\s+kmslint\.config\.json\s+A suppression/m);
+  });
+});
+
+describe("review regressions", () => {
+  it("--baseline F --write-baseline F gates against the old baseline, then records the new one", () => {
+    const dir = fixture({ "key-policy.json": KEY_POLICY, "kmslint.config.json": CONFIG });
+    expect(kmslint(["lint", "--write-baseline", "b.json", "key-policy.json"], dir).code).toBe(0);
+    const encrypt = JSON.stringify({ ...statements.anyone, Sid: "AnyoneEncrypts", Action: "kms:Encrypt" });
+    writeFileSync(join(dir, "key-policy.json"), KEY_POLICY.replace(`${JSON.stringify(statements.anyone)}\n`, `${JSON.stringify(statements.anyone)},\n    ${encrypt}\n`));
+    const both = ["lint", "--baseline", "b.json", "--write-baseline", "b.json", "key-policy.json"];
+    const first = kmslint(both, dir);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toContain("7:58");
+    expect(first.stdout.trimEnd().split("\n").pop()).toBe("kmslint: 1 file checked; 1 error, 0 warnings (2 in the baseline).");
+    expect(kmslint(both, dir).code).toBe(0);
+  });
+
+  it("a run that names files judges no glob suppression; a literal path is judged when its file is linted", () => {
+    const clean = JSON.stringify({ Version: "2012-10-17", Statement: [statements.root] }, null, 2);
+    const dir = fixture({
+      "keys/b.json": KEY_POLICY,
+      "keys/c.json": clean,
+      "kmslint.config.json": JSON.stringify({
+        account: "111122223333",
+        suppressions: [
+          { rule: "cross-account-access", path: "keys/*.json", statement: "Partner", reason: "partner" },
+          { rule: "public-access", path: "keys/c.json", reason: "nothing there" },
+          { rule: "access-analyzer/INVALID_ACTION", path: "keys/*.json", reason: "only with --access-analyzer" },
+          { rule: "rotation-disabled", path: "keys/*.json", reason: "the rule ran on every file the glob can match: unused" },
+        ],
+      }, null, 2),
+    });
+    const named = JSON.parse(kmslint(["lint", "--ignore-unknown", "--format", "json", "keys/c.json"], dir).stdout) as LintResult[];
+    expect(named.find((r) => r.kind === "config")!.messages.map((m) => [m.ruleId, m.line])).toEqual([["unused-suppression", 10]]);
+    const folder = JSON.parse(kmslint(["lint", "--format", "json", "keys"], dir).stdout) as LintResult[];
+    expect(folder.flatMap((r) => r.suppressedMessages).map((m) => m.ruleId)).toEqual(["cross-account-access"]);
+    expect(folder.find((r) => r.kind === "config")!.messages.map((m) => [m.ruleId, m.line])).toEqual([
+      ["unused-suppression", 10],
+      ["unused-suppression", 20],
+    ]);
+  });
+
+  it("rewriting a baseline drops entries of deleted files; a baseline named through a symbolic link still matches", () => {
+    const dir = fixture({ "a/key-policy.json": KEY_POLICY, "b/key-policy.json": KEY_POLICY, "kmslint.config.json": CONFIG });
+    expect(kmslint(["lint", "--write-baseline", "baseline.json", "a", "b"], dir).code).toBe(0);
+    rmSync(join(dir, "b"), { recursive: true });
+    expect(kmslint(["lint", "--write-baseline", "baseline.json", "a"], dir).stderr).toBe("kmslint: wrote 2 findings to the baseline baseline.json.\n");
+    const link = `${dir}-link`;
+    symlinkSync(dir, link);
+    const r = kmslint(["lint", "--baseline", join(link, "baseline.json"), join(link, "a")], dir);
+    expect(r.stdout).toBe("kmslint: 1 file checked; 0 errors, 0 warnings (2 in the baseline).\n");
+    expect(r.code).toBe(0);
+  });
+
+  it("fingerprints of template findings do not change with the trust context; reordering an Action list keeps them", () => {
+    const files = ["cloudformation/bad-bucket-key-mismatch.yaml", "cloudformation/bad-shared-bucket-aws-managed-key.yaml"];
+    const dir = fixture(Object.fromEntries(files.map((f) => [f.split("/")[1]!, readFileSync(join(EXAMPLES, f))])));
+    const prints = (flags: string[]) =>
+      (JSON.parse(kmslint(["lint", "--format", "json", ...flags, "."], dir).stdout) as LintResult[])
+        .flatMap((r) => r.messages)
+        .filter((m) => m.ruleId === "bucket-key-mismatch" || m.ruleId === "aws-managed-key-on-shared-bucket")
+        .map((m) => `${m.ruleId} ${m.fingerprint}`)
+        .sort();
+    const bare = prints([]);
+    expect(bare.length).toBeGreaterThanOrEqual(2);
+    expect(prints(["--account", "111122223333"])).toEqual(bare);
+    expect(prints(["--account", "111122223333", "--org", "o-a1b2c3d4e5"])).toEqual(bare);
+    expect(prints(["--account", "111122223333", "--org", "o-a1b2c3d4e5", "--trusted-account", "444455556666"])).toEqual(bare);
+
+    const policy = (actions: string[]) => JSON.stringify({ Version: "2012-10-17", Statement: [statements.root, { ...statements.anyone, Action: actions }] });
+    const keys = fixture({ "one.json": policy(["kms:Decrypt", "kms:Encrypt"]), "two.json": policy(["kms:Encrypt", "kms:Decrypt"]), "kmslint.config.json": CONFIG });
+    const [one, two] = JSON.parse(kmslint(["lint", "--format", "json", "one.json", "two.json"], keys).stdout) as LintResult[];
+    expect(one!.messages.map((m) => m.fingerprint)).toEqual(two!.messages.map((m) => m.fingerprint));
+    expect(one!.messages.length).toBeGreaterThan(0);
+  });
+
+  it("an audit judges a literal bucket ARN that matched nothing as unused", () => {
+    const dir = fixture({
+      "kmslint.config.json": JSON.stringify({ suppressions: [{ rule: "public-access", arn: "arn:aws:s3:::no-such-bucket", reason: "gone" }] }, null, 2),
+    });
+    const results = JSON.parse(kmslint(["audit", "--demo", "--no-progress", "--format", "json", "--config", join(dir, "kmslint.config.json")], ROOT).stdout) as LintResult[];
+    expect(results.find((x) => x.kind === "config")!.messages.map((m) => [m.ruleId, m.line, m.column])).toEqual([["unused-suppression", 3, 5]]);
+  });
+
+  it("configs take trailing commas, but not a comma where no value was", () => {
+    const good = fixture({ "kmslint.config.json": '{\n  "account": "111122223333",\n  "rules": {"rotation-period": ["warning", {"maxDays": 180},],},\n}\n', "key.json": KEY_POLICY });
+    expect(kmslint(["lint", "key.json"], good).code).toBe(1);
+    const bad = fixture({ "kmslint.config.json": '{"rules": {,}}', "key.json": KEY_POLICY });
+    expect(kmslint(["lint", "key.json"], bad).code).toBe(2);
   });
 });

@@ -356,8 +356,8 @@ describe("kmslint init: where the config goes", () => {
     expect(inFolder.code).toBe(0);
     expect(existsSync(join(dir, "policies/kmslint.config.json"))).toBe(true);
     expect(inFolder.stderr).toContain("kmslint: wrote policies/kmslint.config.json\nkmslint: next: kmslint lint policies\n");
-    // The schema path is relative to the config's folder.
-    expect(readFileSync(join(dir, "policies/kmslint.config.json"), "utf8")).toContain(`"$schema": "${SCHEMA}"`);
+    // The schema path is relative to the config's folder: where npm will install kmslint in the current folder.
+    expect(readFileSync(join(dir, "policies/kmslint.config.json"), "utf8")).toContain('"$schema": "../node_modules/kmslint/schemas/kmslint.config.schema.json"');
 
     const elsewhere = await init(["policies"], { output: "ci/strict config.json" });
     expect(elsewhere.code).toBe(0);
