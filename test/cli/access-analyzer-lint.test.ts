@@ -109,6 +109,20 @@ describe("kmslint lint --access-analyzer", () => {
     });
   });
 
+  it("a ValidatePolicy finding keeps its fingerprint when the statements are reordered", async () => {
+    const policy = JSON.parse(KEY_POLICY) as { Version: string; Statement: unknown[] };
+    const swapped = JSON.stringify({ ...policy, Statement: [...policy.Statement].reverse() }, null, 2);
+    const dir = fixture({ "a/key.json": KEY_POLICY, "b/key.json": swapped });
+    await withFake(baseSnapshot(), async (fake) => {
+      const r = await run(["--format", "json", "--account", "111122223333", "--cache-dir", join(dir, "cache"), join(dir, "a", "key.json"), join(dir, "b", "key.json")], fake);
+      const results = JSON.parse(r.stdout) as { filePath: string; messages: (Message & { fingerprint: string })[] }[];
+      const prints = results.map((x) => x.messages.filter((m) => m.ruleId === "access-analyzer/INVALID_ACTION").map((m) => [m.line, m.fingerprint]));
+      expect(prints[0]![0]![0]).not.toBe(prints[1]![0]![0]);
+      expect(prints[0]![0]![1]).toMatch(/^[0-9a-f]{32}:1$/);
+      expect(prints[0]![0]![1]).toBe(prints[1]![0]![1]);
+    });
+  });
+
   it("a second run on unchanged policies makes no call (cache by policy and region)", async () => {
     const dir = fixture({ "key.json": KEY_POLICY });
     await withFake(baseSnapshot(), async (fake) => {
