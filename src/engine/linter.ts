@@ -7,7 +7,7 @@ import { analyzePolicy, type PolicyAnalysis } from "../analysis/index.js";
 import { compareWithAccessAnalyzer } from "./access-analyzer.js";
 import { createDocument, type PolicyDocument } from "../model/document.js";
 import { createHash } from "node:crypto";
-import type { Path, Range } from "../model/json.js";
+import { valueAt, type Path, type Range } from "../model/json.js";
 import { detectKind, type KindDecision } from "../model/kind.js";
 import type { Inventory, InventoryFormat, InventoryPolicy } from "../model/inventory.js";
 import type { Policy, PolicyKind, Statement } from "../model/policy.js";
@@ -171,15 +171,6 @@ function byValue(value: unknown, path: Path): (string | number)[] {
 
 function startsWith(path: Path, prefix: Path): boolean {
   return prefix.length <= path.length && prefix.every((segment, i) => path[i] === segment);
-}
-
-function valueAt(value: unknown, path: Path): unknown {
-  let current = value;
-  for (const segment of path) {
-    if (current === null || typeof current !== "object") return undefined;
-    current = (current as Record<string | number, unknown>)[segment];
-  }
-  return current;
 }
 
 /**

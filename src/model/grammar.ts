@@ -5,7 +5,7 @@
  * The semantic half (values, combinations) is in rules/invalid-policy.ts.
  */
 import validateStructure from "../generated/policy-structure.js";
-import type { Path, Target } from "./json.js";
+import { valueAt, type Path, type Target } from "./json.js";
 
 export interface StructureIssue {
   path: Path;
@@ -159,15 +159,6 @@ function toPath(root: unknown, instancePath: string): Path {
     }
   }
   return out;
-}
-
-function valueAt(root: unknown, path: Path): unknown {
-  let node = root;
-  for (const segment of path) {
-    if (node === null || typeof node !== "object") return undefined;
-    node = (node as Record<string | number, unknown>)[segment];
-  }
-  return node;
 }
 
 /** `statement #2`, `Principal.AWS[1] of statement #2`, `Version of the policy` (no apostrophes: the pretty formatter treats quotes as markup). */

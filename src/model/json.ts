@@ -406,3 +406,13 @@ export function positionFromLineStarts(lineStarts: readonly number[], textLength
   }
   return { line: low + 1, column: clamped - lineStarts[low]! + 1, offset: clamped };
 }
+
+/** The value at a JSON path, or undefined when the path leaves the value. */
+export function valueAt(root: unknown, path: Path): unknown {
+  let node = root;
+  for (const segment of path) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<string | number, unknown>)[segment];
+  }
+  return node;
+}
