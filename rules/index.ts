@@ -25,6 +25,9 @@ import keyState from "./key-state.js";
 import importedMaterialExpiring from "./imported-material-expiring.js";
 import unusedSuppression from "./unused-suppression.js";
 import expiredSuppression from "./expired-suppression.js";
+import unusedCrossAccountGrant from "./unused-cross-account-grant.js";
+import deniedCaller from "./denied-caller.js";
+import usageUnnamedAccount from "./usage-unnamed-account.js";
 
 export const allRules: readonly Rule[] = [
   invalidJson,
@@ -52,4 +55,7 @@ export const allRules: readonly Rule[] = [
   accessAnalyzer,
   unusedSuppression,
   expiredSuppression,
+  unusedCrossAccountGrant,
+  deniedCaller,
+  usageUnnamedAccount,
 ];

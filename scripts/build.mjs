@@ -24,6 +24,8 @@ const main = await build({ ...common, entryPoints: { kmslint: 'src/cli/main.ts' 
 const worker = await build({ ...common, entryPoints: { 'kmslint-worker': 'src/cli/worker.ts' }, outdir: 'dist', entryNames: '[name]' });
 // The live audit's worker for the per-key calls of large regions (it carries the KMS client).
 const auditWorker = await build({ ...common, entryPoints: { 'kmslint-audit-worker': 'src/sources/aws/key-worker.ts' }, outdir: 'dist', entryNames: '[name]' });
-const outputs = { ...main.metafile.outputs, ...worker.metafile.outputs, ...auditWorker.metafile.outputs };
+// The usage worker (`kmslint usage` on large log trees): reads CloudTrail files on every core.
+const usageWorker = await build({ ...common, entryPoints: { 'kmslint-usage-worker': 'src/usage/usage-worker.ts' }, outdir: 'dist', entryNames: '[name]' });
+const outputs = { ...main.metafile.outputs, ...worker.metafile.outputs, ...auditWorker.metafile.outputs, ...usageWorker.metafile.outputs };
 const bytes = Object.entries(outputs).map(([f, o]) => `${f} ${(o.bytes / 1024).toFixed(0)} KB`);
 console.log(`bundle: ${bytes.join(', ')}`);

@@ -154,6 +154,43 @@ Examples:
   kmslint init -o ci/kmslint.config.json --force .
 `;
 
+const USAGE_HELP_AFTER = `
+Reads CloudTrail log files as the trail delivers them (AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/*.json.gz,
+and AWSLogs/<o-id>/<account>/… for organization trails), streaming, on every core. Digest and Insights files
+are skipped; a malformed or truncated file is named on stderr and not counted, and the rest still is.
+
+From the KMS records (eventSource kms.amazonaws.com) it builds one fact table: caller account and principal
+(the role for role sessions), key and its owner (from resources[], not requestParameters.keyId), event,
+whether S3 called KMS for the caller (encryption context aws:s3:arn), error code, and the count. A
+cross-account call is delivered to both accounts of an organization trail: it is counted once.
+--format json prints {records, files, rows: [...]}; csv the rows; pretty the views: cross-account calls by
+caller account, by principal and by key, within-account against cross-account calls per key, calls by event,
+failed calls by error code, caller and key.
+
+No calls are seen for a trail that excludes KMS events (ExcludeManagementEventSources): check the trail
+before reading "unused" as unused.
+
+Athena (organization scale): --athena-table and --athena-database run the same analysis as one query over a
+CloudTrail table (AWS's table with partition projection on the date); --print-sql shows it. Athena bills by
+data scanned; --start and --end prune the date partitions.
+
+With --policies (files and folders) or --audit (the account's key policies, read-only), it also reports:
+  unused-cross-account-grant  an outside account or organization a key policy grants made no call in the window
+  denied-caller               a principal's calls on a key failed repeatedly (AccessDenied, IncorrectKeyException)
+  and, as info, calls from accounts no statement names (probably through grants).
+
+Exit codes:
+  0  the report was made (and no finding above --max-warnings)
+  1  more warnings than --max-warnings
+  2  kmslint could not run: bad flags, no such path, Athena or AWS refused
+
+Examples:
+  kmslint usage AWSLogs/ --start 2026-11-01 --end 2026-11-30
+  kmslint usage logs/ --format csv --output usage.csv
+  kmslint usage logs/ --policies policies/ --account 111122223333
+  kmslint usage --athena-database default --athena-table cloudtrail_logs --athena-output s3://my-athena-results/ --start 2026-11-01
+`;
+
 export function buildProgram(io: Io, setExitCode: (code: number) => void): Command {
   const program = new Command()
     .name("kmslint")
@@ -305,21 +342,85 @@ export function buildProgram(io: Io, setExitCode: (code: number) => void): Comma
       );
     });
 
+  program
+    .command("usage")
+    .description("Who calls which KMS keys, from CloudTrail: cross-account calls by account, principal, key and event, and failed calls; joined with the key policies, the grants nobody uses and the callers that keep being denied.")
+    .argument("[paths...]", "CloudTrail log files (.json, .json.gz) and folders (AWSLogs/…, organization trails too)")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["pretty", "json", "csv"]).default("pretty"))
+    .option("--start <date>", "only events from this date (2026-11-01) or time (ISO 8601, UTC)")
+    .option("--end <date>", "only events before this time; a date (2026-11-30) includes that day")
+    .option("-o, --output <file>", "write the report to this file instead of stdout")
+    .option("--no-progress", "show no progress on stderr")
+    .option("--policies <path>", "join with the key policies in these files or folders (policies, templates, plans); repeat for several", collect, [] as string[])
+    .option("--audit", "join with the key policies of the account, read by a read-only audit (AWS credentials needed)", false)
+    .option("--profile <name>", "with --audit or Athena: the AWS profile")
+    .option("--region <region>", "with --audit: a region to read (repeat); with Athena: the region of the query", collect, [] as string[])
+    .option("--all-regions", "with --audit: every enabled region", false)
+    .option("--athena-table <table>", "run the analysis on Athena over this CloudTrail table instead of reading files")
+    .option("--athena-database <database>", "the Glue database of --athena-table")
+    .option("--athena-workgroup <workgroup>", "the Athena workgroup (default: primary)")
+    .option("--athena-output <s3-uri>", "where Athena writes results (s3://…), when the workgroup sets none")
+    .option("--print-sql", "print the Athena SQL and exit, without running it", false)
+    .option("--min-denied <n>", "denied-caller: failed calls of one principal on one key before it is reported (default 3)", (v) => parseWholeNumber(v, "--min-denied"))
+    .option("-c, --config <file>", "use this config file (trust context, rule settings)")
+    .option("--account <id>", "the account that owns the keys (12 digits)")
+    .option("--org <id>", "the owner's AWS Organizations id (o-…)")
+    .option("--trusted-account <id>", "an account whose access is expected; repeat for several", collect, [] as string[])
+    .option("--max-warnings <n>", "exit 1 when there are more than n warnings", (v) => parseWholeNumber(v, "--max-warnings"))
+    .option("--exit-zero", "exit 0 even when errors are found", false)
+    .helpOption("-h, --help", "show help")
+    .addHelpText("after", USAGE_HELP_AFTER)
+    .action(async (paths, options) => {
+      const { runUsage } = await import("./usage.js");
+      setExitCode(
+        await runUsage(
+          paths,
+          {
+            format: options.format as "pretty" | "json" | "csv",
+            progress: options.progress,
+            policies: options.policies,
+            audit: options.audit,
+            region: options.region,
+            allRegions: options.allRegions,
+            printSql: options.printSql,
+            trustedAccount: options.trustedAccount,
+            exitZero: options.exitZero,
+            ...(options.start !== undefined ? { start: options.start } : {}),
+            ...(options.end !== undefined ? { end: options.end } : {}),
+            ...(options.output !== undefined ? { output: options.output } : {}),
+            ...(options.profile !== undefined ? { profile: options.profile } : {}),
+            ...(options.athenaTable !== undefined ? { athenaTable: options.athenaTable } : {}),
+            ...(options.athenaDatabase !== undefined ? { athenaDatabase: options.athenaDatabase } : {}),
+            ...(options.athenaWorkgroup !== undefined ? { athenaWorkgroup: options.athenaWorkgroup } : {}),
+            ...(options.athenaOutput !== undefined ? { athenaOutput: options.athenaOutput } : {}),
+            ...(options.minDenied !== undefined ? { minDenied: options.minDenied } : {}),
+            ...(options.config !== undefined ? { config: options.config } : {}),
+            ...(options.account !== undefined ? { account: options.account } : {}),
+            ...(options.org !== undefined ? { org: options.org } : {}),
+            ...(options.maxWarnings !== undefined ? { maxWarnings: options.maxWarnings } : {}),
+          },
+          { ...io, stderrIsTTY: Boolean(process.stderr.isTTY) },
+        ),
+      );
+    });
+
   program.addHelpText(
     "after",
     `
-Commands to come: usage (CloudTrail evidence).
-Run "kmslint lint --help", "kmslint audit --help" and "kmslint init --help" for each command's options and exit codes.`,
+Run "kmslint <command> --help" (lint, audit, usage, init) for each command's options and exit codes.`,
   );
   return program;
 }
 
+const USAGE_RULES = new Set(["unused-cross-account-grant", "denied-caller", "usage-unnamed-account"]);
 const WHERE: Record<string, string> = { cloudformation: "templates", "terraform-plan": "plans", live: "audits" };
 
 function appliesTo(meta: RuleMeta): string[] {
   const inventories = meta.inventory ? (meta.sources ?? ["cloudformation", "terraform-plan", "live"]).map((f) => WHERE[f]!) : [];
   const list = [...meta.appliesTo, ...inventories];
-  return list.length > 0 ? list : ["kmslint.config.json"];
+  if (list.length > 0) return list;
+  // Rules that no lint runs: kmslint usage's (joined with CloudTrail) and the config's suppressions.
+  return USAGE_RULES.has(meta.id) ? ["usage"] : ["kmslint.config.json"];
 }
 
 function rulesText(): string {

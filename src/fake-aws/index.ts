@@ -27,4 +27,5 @@ export type {
   SnapshotKey,
   SnapshotPublicAccessCheck,
 } from "./snapshot.js";
+export type { CloudTrailRecord, SnapshotAthena } from "./athena.js";
 export { parseJsonWithPositions, policyFindings, type JsonNode, type PolicyFinding } from "./access-analyzer.js";

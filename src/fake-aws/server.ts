@@ -1,6 +1,6 @@
 /**
  * The fake AWS endpoint: one loopback HTTP server that speaks the wire protocols of KMS, S3, STS,
- * Organizations, Account and IAM Access Analyzer, so that the real AWS SDK clients work against it unchanged (`endpoint`, or
+ * Organizations, Account, IAM Access Analyzer and Athena, so that the real AWS SDK clients work against it unchanged (`endpoint`, or
  * `AWS_ENDPOINT_URL`). The service and region come from the SigV4 credential scope of each request
  * (signatures are not checked). It serves an account snapshot, injects the snapshot's faults, optional
  * throttling and latency, and records every call. Used by `kmslint audit --demo`, the tests and the benchmark.
@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 import { accessAnalyzerCall } from "./access-analyzer.js";
 import { accountCall, organizationsCall, stsCall } from "./account.js";
+import { athenaCall, athenaState, type AthenaState } from "./athena.js";
 import type { Call } from "./call.js";
 import { kmsCall } from "./kms.js";
 import { validateSnapshot } from "./load.js";
@@ -70,7 +71,7 @@ export interface FakeAws {
   close(): Promise<void>;
 }
 
-const SERVICES = new Set<string>(["kms", "s3", "sts", "organizations", "account", "access-analyzer"]);
+const SERVICES = new Set<string>(["kms", "s3", "sts", "organizations", "account", "access-analyzer", "athena"]);
 
 interface FaultState {
   fault: SnapshotFault;
@@ -80,6 +81,7 @@ interface FaultState {
 export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
   const snapshot = validateSnapshot(options.snapshot, "snapshot");
   const state = buildState(snapshot);
+  const athena = athenaState(snapshot.Athena);
   const latencyMs = options.latencyMs ?? 0;
   const throttleRate = options.throttleRate ?? 0;
   const timeoutMs = options.timeoutMs ?? 30_000;
@@ -117,7 +119,7 @@ export async function startFakeAws(options: FakeAwsOptions): Promise<FakeAws> {
       return;
     }
     const { service, region } = scope;
-    const call = routeCall(state, service, region, req, body, requestId, pageSize);
+    const call = routeCall(state, athena, service, region, req, body, requestId, pageSize);
     const record: RecordedCall = { service, operation: call.operation, region, status: 0, at: arrived - started, durationMs: 0 };
     if (call.resource !== undefined) record.resource = call.resource;
 
@@ -211,7 +213,7 @@ function write(req: IncomingMessage, res: ServerResponse, service: ServiceName, 
   res.end(payload);
 }
 
-function routeCall(state: AccountState, service: ServiceName, region: string, req: IncomingMessage, body: string, requestId: string, pageSize: number | undefined): Call {
+function routeCall(state: AccountState, athena: AthenaState, service: ServiceName, region: string, req: IncomingMessage, body: string, requestId: string, pageSize: number | undefined): Call {
   const target = req.headers["x-amz-target"];
   const targetText = Array.isArray(target) ? target[0] : target;
   const method = req.method ?? "GET";
@@ -231,6 +233,8 @@ function routeCall(state: AccountState, service: ServiceName, region: string, re
     }
     case "access-analyzer":
       return accessAnalyzerCall(state, region, method, url, body, pageSize);
+    case "athena":
+      return athenaCall(athena, targetText, body, pageSize);
   }
 }
 

@@ -5,6 +5,7 @@
  * AWS would return for a key or bucket created with defaults. Dates are ISO 8601 text, epoch seconds, or a
  * time relative to when the snapshot is served (`now+12d`, `now-3h`, `now+30m`).
  */
+import type { SnapshotAthena } from "./athena.js";
 
 /** A request that fails on purpose: by operation, and optionally by key id / alias / bucket name and region. */
 export interface SnapshotFault {
@@ -158,5 +159,7 @@ export interface AccountSnapshot {
   Buckets: SnapshotBucket[];
   /** IAM Access Analyzer: analyzers, their external-access findings, CheckNoPublicAccess overrides. Absent: no analyzers. */
   AccessAnalyzer?: SnapshotAccessAnalyzer;
+  /** Athena: CloudTrail tables (`database.table` → records) the fake runs kmslint's usage query on (see athena.ts). Absent: none. */
+  Athena?: SnapshotAthena;
   Faults?: SnapshotFault[];
 }

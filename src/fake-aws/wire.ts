@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 
-export type ServiceName = "kms" | "s3" | "sts" | "organizations" | "account" | "access-analyzer";
+export type ServiceName = "kms" | "s3" | "sts" | "organizations" | "account" | "access-analyzer" | "athena";
 
 /** The answer to one request, before latency is added. */
 export interface Reply {
@@ -96,6 +96,7 @@ const ACCESS_DENIED: Record<ServiceName, [string, number]> = {
   "access-analyzer": ["AccessDeniedException", 403],
   sts: ["AccessDenied", 403],
   s3: ["AccessDenied", 403],
+  athena: ["AccessDeniedException", 400],
 };
 const THROTTLING: Record<ServiceName, [string, number]> = {
   kms: ["ThrottlingException", 400],
@@ -104,6 +105,7 @@ const THROTTLING: Record<ServiceName, [string, number]> = {
   "access-analyzer": ["ThrottlingException", 429],
   sts: ["Throttling", 400],
   s3: ["SlowDown", 503],
+  athena: ["TooManyRequestsException", 400],
 };
 
 /** The service's error code and status for a fault's `Error`. */
@@ -142,6 +144,7 @@ const JSON_RPC_STATUS: Record<string, number> = {
   DependencyTimeoutException: 500,
   ServiceException: 500,
   InternalFailure: 500,
+  InternalServerException: 500,
   ServiceUnavailable: 503,
   MissingAuthenticationTokenException: 403,
 };
@@ -162,9 +165,10 @@ export function errorReply(service: ServiceName, error: ServiceError, requestId:
   const { code, message } = error;
   switch (service) {
     case "kms":
-    case "organizations": {
+    case "organizations":
+    case "athena": {
       const status = error.status ?? JSON_RPC_STATUS[code] ?? 400;
-      // KMS writes `message`, Organizations `Message`, as the services do.
+      // KMS writes `message`, Organizations and Athena `Message`, as the services do.
       const body = service === "kms" ? { __type: code, message } : { __type: code, Message: message };
       return { status, headers: { "content-type": JSON_1_1 }, body: JSON.stringify(body), errorCode: code };
     }

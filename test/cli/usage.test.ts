@@ -1,0 +1,134 @@
+/**
+ * `kmslint usage` as a user runs it: a generated CloudTrail tree in, the fact table (JSON, CSV) or the views
+ * out, with exact counts; bad files named and skipped; usage errors; the join with key policies.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isCrossAccount, type UsageFacts } from "../../src/usage/facts.js";
+import { generateTrail, type GeneratedTrail } from "../../src/usage/generate.js";
+import { ensureBuilt, kmslint } from "./helpers.js";
+
+const dir = mkdtempSync(join(tmpdir(), "kmslint-usage-cli-"));
+let trail: GeneratedTrail;
+
+beforeAll(async () => {
+  ensureBuilt();
+  trail = await generateTrail(join(dir, "logs"), {
+    seed: 11,
+    accounts: 3,
+    days: 2,
+    filesPerDay: 4,
+    recordsPerFile: 80,
+    kmsShare: 0.5,
+    errorShare: 0.15,
+    gzip: true,
+    organizationLayout: true,
+    start: new Date("2026-10-01T00:00:00Z"),
+  });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("kmslint usage", () => {
+  it("--format json prints the fact table: records, files and rows exactly as generated", () => {
+    const r = kmslint(["usage", "--format", "json", "--no-progress", join(dir, "logs")]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const facts = JSON.parse(r.stdout) as UsageFacts;
+    expect(facts.records).toBe(trail.facts.records);
+    expect(facts.files).toBe(trail.files.length);
+    expect(facts.rows).toEqual(trail.facts.rows);
+    expect(Object.keys(facts.rows[0]!).slice(0, 9)).toEqual(["callerAccount", "callerPrincipal", "callerArn", "keyArn", "keyOwnerAccount", "eventName", "viaS3", "errorCode", "count"]);
+  });
+
+  it("the views: totals, cross-account share and failed calls, with percentages", () => {
+    const r = kmslint(["usage", "--no-progress", join(dir, "logs")]);
+    expect(r.code).toBe(0);
+    const rows = trail.facts.rows;
+    const total = rows.reduce((n, x) => n + x.count, 0);
+    const cross = rows.filter(isCrossAccount).reduce((n, x) => n + x.count, 0);
+    const failed = rows.filter((x) => x.errorCode !== null).reduce((n, x) => n + x.count, 0);
+    const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(1)}%`;
+    expect(r.stdout).toContain(`KMS usage: ${total.toLocaleString("en-US")} calls (${trail.facts.records.toLocaleString("en-US")} KMS records in ${trail.files.length} log files;`);
+    expect(r.stdout).toContain(`  cross-account: ${cross.toLocaleString("en-US")} (${pct(cross, total)}); failed: ${failed.toLocaleString("en-US")} (${pct(failed, total)})`);
+    for (const heading of ["Cross-account calls by caller account", "Cross-account calls by principal", "Calls by key: within the owner account and cross-account", "Calls by event", "Failed calls by error code", "Failed calls by caller", "Failed calls by key"]) {
+      expect(r.stdout).toContain(`\n${heading}\n`);
+    }
+    // The busiest spoke account, with its calls and share of the cross-account calls.
+    const byAccount = new Map<string, number>();
+    for (const x of rows.filter(isCrossAccount)) byAccount.set(x.callerAccount, (byAccount.get(x.callerAccount) ?? 0) + x.count);
+    const [top, calls] = [...byAccount].sort((a, b) => b[1] - a[1])[0]!;
+    expect(r.stdout).toMatch(new RegExp(`\\n  ${top}\\s+${calls.toLocaleString("en-US")}\\s+${pct(calls, cross).replace(".", "\\.")}\\s`));
+  });
+
+  it("--format csv has the contract's columns and one line per row; --output writes it", () => {
+    const r = kmslint(["usage", "--format", "csv", "--no-progress", "--output", join(dir, "out", "usage.csv"), join(dir, "logs")]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("");
+    const lines = readFileSync(join(dir, "out", "usage.csv"), "utf8").trimEnd().split("\r\n");
+    expect(lines[0]).toBe("callerAccount,callerPrincipal,callerArn,keyArn,keyOwnerAccount,eventName,viaS3,errorCode,count,firstTime,lastTime");
+    expect(lines).toHaveLength(trail.facts.rows.length + 1);
+    const first = trail.facts.rows[0]!;
+    expect(lines[1]).toBe([first.callerAccount, first.callerPrincipal, first.callerArn, first.keyArn, first.keyOwnerAccount, first.eventName, String(first.viaS3), first.errorCode ?? "", String(first.count), first.firstTime, first.lastTime].join(","));
+  });
+
+  it("a truncated or malformed file is named on stderr and skipped; the rest is counted", () => {
+    const bad = mkdtempSync(join(tmpdir(), "kmslint-usage-bad-"));
+    const good = trail.files[0]!;
+    writeFileSync(join(bad, "good.json.gz"), readFileSync(good));
+    const gz = readFileSync(trail.files[1]!);
+    writeFileSync(join(bad, "truncated.json.gz"), gz.subarray(0, Math.floor(gz.length / 2)));
+    writeFileSync(join(bad, "broken.json"), '{"Records": [{"eventSource": "kms.amazonaws.com",');
+    const r = kmslint(["usage", "--format", "json", "--no-progress", bad]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/truncated\.json\.gz: .*; skipped\.\n/);
+    expect(r.stderr).toMatch(/broken\.json: .*; skipped\.\n/);
+    const facts = JSON.parse(r.stdout) as UsageFacts & { problems: { file: string }[] };
+    expect(facts.files).toBe(1);
+    expect(facts.problems.map((p) => p.file.split("/").pop()).sort()).toEqual(["broken.json", "truncated.json.gz"]);
+    rmSync(bad, { recursive: true, force: true });
+  });
+
+  it("usage errors exit 2 with a message", () => {
+    expect(kmslint(["usage"]).stderr).toMatch(/^kmslint: name CloudTrail log files/);
+    expect(kmslint(["usage"]).code).toBe(2);
+    const badDate = kmslint(["usage", "--start", "2026-02-30", dir]);
+    expect([badDate.code, badDate.stderr]).toEqual([2, 'kmslint: --start takes a date (2026-11-01) or a time (2026-11-01T12:00:00Z), not "2026-02-30"\n']);
+    expect(kmslint(["usage", "--athena-table", "t"]).stderr).toMatch(/--athena-table and --athena-database go together/);
+    const missing = kmslint(["usage", "--no-progress", join(dir, "nope")]);
+    expect([missing.code, missing.stderr]).toEqual([2, `kmslint: no such file or folder: ${join(dir, "nope")}\n`]);
+  });
+
+  it("--print-sql prints the Athena query for the table and window without running it", () => {
+    const r = kmslint(["usage", "--print-sql", "--athena-database", "default", "--athena-table", "cloudtrail_logs", "--start", "2026-11-01", "--end", "2026-11-30"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/cloudtrail_logs/);
+    expect(r.stdout).toMatch(/kms\.amazonaws\.com/);
+    expect(r.stdout).toMatch(/2026-11-01/);
+    expect(r.stdout).toMatch(/2026-12-01|2026-11-30T23|2026-12-01T00/);
+  });
+
+  it("--policies joins the usage with key policies: a granted account that made no call is reported at its principal", () => {
+    const hub = trail.accounts[0]!;
+    const idle = "999988887777";
+    const policy = `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::${hub}:root"}, "Action": "kms:*", "Resource": "*"},
+    {"Sid": "Idle", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::${idle}:root"}, "Action": "kms:Decrypt", "Resource": "*"}
+  ]
+}
+`;
+    writeFileSync(join(dir, "key-policy.json"), policy);
+    const r = kmslint(["usage", "--format", "json", "--no-progress", "--account", hub, "--policies", join(dir, "key-policy.json"), join(dir, "logs")]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { findings: { filePath: string; messages: { ruleId: string; line: number; column: number; message: string }[] }[] };
+    const unused = out.findings.flatMap((f) => f.messages).filter((m) => m.ruleId === "unused-cross-account-grant");
+    expect(unused.map((m) => [m.line, m.column])).toEqual([[5, 61]]);
+    expect(unused[0]!.message).toContain(idle);
+    const warned = kmslint(["usage", "--no-progress", "--max-warnings", "0", "--account", hub, "--policies", join(dir, "key-policy.json"), join(dir, "logs")]);
+    expect(warned.code).toBe(1);
+    expect(warned.stdout).toContain("Against the key policies");
+  });
+});
