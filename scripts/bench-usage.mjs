@@ -18,11 +18,15 @@ const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const LARGE_MB = Number(process.env.KMSLINT_BENCH_USAGE_MB ?? 1000);
 const RUNS = 3;
 
-/** The group-by of the fact table in jq: KMS records, grouped by caller, key, event, via S3 and error code, counted. */
+/**
+ * The group-by of the fact table in jq: KMS records, grouped by caller, key, event, via S3 and error code,
+ * counted. Written for speed (contains, not a regular expression, for the key's ARN), so that the comparison
+ * is with jq at its best.
+ */
 const JQ_PROGRAM = `reduce (inputs | .Records[] | select(.eventSource == "kms.amazonaws.com")
   | [.userIdentity.accountId, .userIdentity.principalId,
      (if .userIdentity.type == "AssumedRole" then .userIdentity.sessionContext.sessionIssuer.arn else .userIdentity.arn end // ""),
-     ([(.resources // [])[] | select(.type == "AWS::KMS::Key" or ((.ARN // "") | test(":kms:.*:key/")))][0].ARN // ""),
+     ([(.resources // [])[] | select(.type == "AWS::KMS::Key" or ((.ARN // "") | contains(":key/")))][0].ARN // ""),
      .eventName, (.requestParameters.encryptionContext["aws:s3:arn"] != null), .errorCode] | tojson) as $k
   ({}; .[$k] += 1) | length`;
 

@@ -66,6 +66,11 @@ export async function runUsage(paths: readonly string[], options: UsageCommandOp
       io.stderr(`kmslint: ${error.message}\n`);
       return EXIT_USAGE;
     }
+    // Athena or AWS refused (a failed query, no credentials, a denied call): the run could not happen.
+    if (error instanceof Error && (error.name === "AthenaQueryError" || error.name === "AuditSetupError" || "$metadata" in error || error.name === "CredentialsProviderError")) {
+      io.stderr(`kmslint: ${error.name === "AthenaQueryError" || error.name === "AuditSetupError" ? "" : `${error.name}: `}${error.message}\n`);
+      return EXIT_USAGE;
+    }
     throw error;
   }
 }

@@ -13,6 +13,7 @@
  * (`profile`, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL), as in `kmslint audit`. The SDK is loaded when the
  * function runs: the CLI imports this module only for `--athena-table`.
  */
+import * as athena from "@aws-sdk/client-athena";
 import type { AthenaClient, GetQueryExecutionCommand, GetQueryExecutionCommandOutput, GetQueryResultsCommandOutput } from "@aws-sdk/client-athena";
 import type { UsageFacts, UsageRow } from "./facts.js";
 import { USAGE_SQL_COLUMNS, usageSql } from "./athena-sql.js";
@@ -54,7 +55,6 @@ export async function runAthenaUsage(options: AthenaUsageOptions): Promise<Athen
   const sql = usageSql({ table: options.table, database: options.database, ...(options.start ? { start: options.start } : {}), ...(options.end ? { end: options.end } : {}) });
   const { signal } = options;
   signal?.throwIfAborted();
-  const athena = await import("@aws-sdk/client-athena");
   const client: AthenaClient = new athena.AthenaClient({
     ...(options.region ? { region: options.region } : {}),
     ...(options.profile ? { profile: options.profile } : {}),

@@ -2,13 +2,29 @@
  * `kmslint usage` as a user runs it: a generated CloudTrail tree in, the fact table (JSON, CSV) or the views
  * out, with exact counts; bad files named and skipped; usage errors; the join with key policies.
  */
+import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isCrossAccount, type UsageFacts } from "../../src/usage/facts.js";
 import { generateTrail, type GeneratedTrail } from "../../src/usage/generate.js";
-import { ensureBuilt, kmslint } from "./helpers.js";
+import { loadSnapshot, startFakeAws, type CloudTrailRecord } from "../../src/fake-aws/index.js";
+import { baseSnapshot } from "../audit-helpers.js";
+import { awsEnv, BIN, ensureBuilt, kmslint, ROOT } from "./helpers.js";
+
+/** kmslint as a child process configured only through the environment (the fake AWS endpoint). */
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, cwd: ROOT });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 const dir = mkdtempSync(join(tmpdir(), "kmslint-usage-cli-"));
 let trail: GeneratedTrail;
@@ -130,5 +146,45 @@ describe("kmslint usage", () => {
     const warned = kmslint(["usage", "--no-progress", "--max-warnings", "0", "--account", hub, "--policies", join(dir, "key-policy.json"), join(dir, "logs")]);
     expect(warned.code).toBe(1);
     expect(warned.stdout).toContain("Against the key policies");
+  });
+
+  it("--athena-table runs the query on Athena (the fake endpoint) and prints the same fact table as the files give", async () => {
+    const records = trail.files.flatMap((f) => (JSON.parse(gunzipSync(readFileSync(f)).toString()) as { Records: CloudTrailRecord[] }).Records);
+    const fake = await startFakeAws({ snapshot: { ...baseSnapshot(), Athena: { Tables: { "security.cloudtrail_logs": records }, QueuedPolls: 1, RunningPolls: 1, PageSize: 7 } } });
+    try {
+      const env = awsEnv(fake.url);
+      const r = await run(["usage", "--format", "json", "--no-progress", "--athena-database", "security", "--athena-table", "cloudtrail_logs", "--athena-output", "s3://results/"], env);
+      expect(r.code, r.stderr).toBe(0);
+      const facts = JSON.parse(r.stdout) as UsageFacts;
+      expect(facts.rows).toEqual(trail.facts.rows);
+      expect(facts.records).toBe(trail.facts.records);
+      expect(facts.files).toBe(0);
+      expect(r.stderr).toMatch(/^kmslint usage: Athena query [\w-]+/m);
+      const operations = fake.calls.map((c) => c.operation);
+      expect(operations[0]).toBe("StartQueryExecution");
+      expect(operations.filter((o) => o === "GetQueryResults").length).toBe(Math.ceil((trail.facts.rows.length + 1) / 7));
+      const missing = await run(["usage", "--athena-database", "security", "--athena-table", "nope", "--athena-output", "s3://results/"], env);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/^kmslint: .*(TABLE_NOT_FOUND|nope)/m);
+      expect(missing.stderr).not.toContain("internal error");
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it("--audit takes the key policies from the account (read-only) and joins them with the usage", async () => {
+    const fake = await startFakeAws({ snapshot: loadSnapshot(`${ROOT}/policies-examples/demo-account.json`) });
+    try {
+      const r = await run(["usage", "--format", "json", "--no-progress", "--audit", "--all-regions", join(dir, "logs")], awsEnv(fake.url));
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout) as { findings: { filePath: string; messages: { ruleId: string; line: number; message: string }[] }[] };
+      const unused = out.findings.filter((f) => f.messages.some((m) => m.ruleId === "unused-cross-account-grant"));
+      expect(unused.length).toBeGreaterThan(0);
+      expect(unused.every((f) => f.filePath.startsWith("arn:aws:kms:"))).toBe(true);
+      expect(new Set(fake.calls.map((c) => c.operation))).not.toContain("ListAnalyzers");
+      expect(fake.calls.every((c) => /^(Describe|Get|List)/.test(c.operation))).toBe(true);
+    } finally {
+      await fake.close();
+    }
   });
 });
