@@ -148,7 +148,11 @@ async function usage(paths: readonly string[], options: UsageCommandOptions, io:
     const seconds = (Date.now() - started) / 1000;
     if (showProgress) io.stderr(`kmslint usage: ${result.files.toLocaleString("en-US")} log files, ${result.records.toLocaleString("en-US")} KMS records in ${seconds.toFixed(1)} s.\n`);
   }
-  for (const p of problems) io.stderr(`kmslint: ${p.file}: ${p.message}; skipped.\n`);
+  for (const p of problems) io.stderr(`kmslint: ${p.file}: ${p.message}${/skipped/.test(p.message) ? "" : "; skipped"}.\n`);
+  if (options.athenaTable === undefined && facts.files === 0 && problems.length > 0) {
+    // Nothing could be read: a report of zero calls (and every grant "unused") would be wrong.
+    throw new UsageError(`no log file could be read (${problems.length} ${problems.length === 1 ? "file was" : "files were"} named above)`);
+  }
 
   let findings: LintResult[] = [];
   if (options.policies.length > 0 || options.audit) {
@@ -159,7 +163,15 @@ async function usage(paths: readonly string[], options: UsageCommandOptions, io:
   }
 
   const text = await render(facts, findings, problems, skipped, options, start, end);
-  if (options.output !== undefined) {
+  if (options.format === "csv" && findings.some((r) => r.messages.length > 0)) {
+    // The CSV holds the fact table only: the findings that decide the exit code go to stderr.
+    const { formatPretty } = await import("../report/pretty.js");
+    const sum = totals(findings);
+    io.stderr(await formatPretty(findings, { ...sum, skipped: 0 }, `kmslint usage: ${sum.warnings} warning${sum.warnings === 1 ? "" : "s"}${sum.infos > 0 ? `, ${sum.infos} info` : ""} against the key policies.`, { color: false }));
+  }
+  if (options.output === "-") {
+    io.stdout(text);
+  } else if (options.output !== undefined) {
     const target = resolve(options.output);
     try {
       mkdirSync(dirname(target), { recursive: true });

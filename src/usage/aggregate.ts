@@ -45,7 +45,8 @@ export interface AggregateResult extends UsageFacts {
   /** Digest, Insights and other files found in folders, not read. */
   skippedFiles: number;
   /** Extra: files not read because their day folder lies outside the window. */
-  filesOutsideWindow: number;
+  /** Folders outside the time window (and files named directly outside it), not opened. */
+  foldersOutsideWindow: number;
   /** Extra: bytes of the files read (as stored: compressed for .json.gz). */
   bytes: number;
   /** Extra: worker threads used (1: none). */
@@ -122,7 +123,7 @@ export async function aggregateUsage(paths: readonly string[], options: Aggregat
     rows,
     problems,
     skippedFiles: found.skipped,
-    filesOutsideWindow: found.outsideWindow,
+    foldersOutsideWindow: found.outsideWindow,
     bytes: bytesTotal,
     workers: count,
   };

@@ -17,7 +17,7 @@ import { conditionKeyRole } from "../analysis/conditions.js";
 import { joinWords, ownerNote } from "../analysis/explain.js";
 import { runTask, type CheckedPolicy } from "../cli/lint-task.js";
 import { UsageError } from "../cli/exit.js";
-import { identityOf, type FileKind, type Finding } from "../engine/linter.js";
+import { identityOf, STACK_ACCOUNT, type FileKind, type Finding } from "../engine/linter.js";
 import { formatMessage, type Rule, type Severity, type SeveritySetting, type TrustContext } from "../engine/rule.js";
 import { parseArn, parseAwsPrincipal } from "../model/arn.js";
 import { createDocument, parsedJsonOf, type PolicyDocument } from "../model/document.js";
@@ -184,9 +184,11 @@ export function joinUsage(facts: UsageFacts, policies: readonly UsagePolicy[], o
     if (!statements) continue;
     const trust: TrustContext = !policy.trust.account && policy.keyAccount ? { ...policy.trust, account: policy.keyAccount } : policy.trust;
     const analysis = analyzePolicy(statements, "key-policy", trust);
-    const owner = policy.keyAccount ?? analysis.owner.account;
+    // A template's own account (${AWS::AccountId} without --account) is a placeholder, not an account: unknown.
+    const inferred = analysis.owner.account === STACK_ACCOUNT ? undefined : analysis.owner.account;
+    const owner = policy.keyAccount ?? inferred;
     if (!policy.keyArn && !owner) {
-      out.add(policy.filePath, policyFinding(unusedCrossAccountGrant, severities, "unmatched", { reason: analysis.owner.reason }, policy, policy.document.anchor?.() ?? policy.document.whole(), undefined, undefined, "info"));
+      out.add(policy.filePath, policyFinding(unusedCrossAccountGrant, severities, "unmatched", { reason: analysis.owner.account === STACK_ACCOUNT ? "the template's own account (${AWS::AccountId}) is not known without --account" : analysis.owner.reason }, policy, policy.document.anchor?.() ?? policy.document.whole(), undefined, undefined, "info"));
       continue;
     }
     const rows = policy.keyArn ? facts.rows.filter((r) => r.keyArn === policy.keyArn) : facts.rows.filter((r) => r.keyOwnerAccount === owner);
@@ -559,9 +561,13 @@ function reachLetsAccount(reach: Reach, account: string): boolean {
   return who.kind === "limited" && who.accounts.some((a) => a.account === account && !a.viaService);
 }
 
+/** The actions that authorize an event: its own name, but ReEncrypt needs kms:ReEncryptFrom and kms:ReEncryptTo. */
+const EVENT_ACTIONS: Record<string, string[]> = { reencrypt: ["reencryptfrom", "reencryptto"] };
+
 function grantsEvent(reach: Reach, eventName: string): boolean {
   const lower = eventName.toLowerCase();
-  return reach.actions.actions.some((a) => a.toLowerCase() === lower);
+  const granted = new Set(reach.actions.actions.map((a) => a.toLowerCase()));
+  return (EVENT_ACTIONS[lower] ?? [lower]).every((action) => granted.has(action));
 }
 
 function capitalize(text: string): string {

@@ -21,7 +21,7 @@
  * binary, over the cap) is a problem and none of its records are counted: counting the records before the
  * damage would make the totals wrong without saying so.
  */
-import { readdirSync, readFileSync, statSync, type Dirent } from "node:fs";
+import { readdirSync, readFileSync, statSync, type Dirent, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import type { UsageFileProblem, UsageRow } from "./facts.js";
@@ -45,6 +45,7 @@ export interface FoundLogFiles {
   /** Digest and Insights files, and other files found in folders, not read. */
   skipped: number;
   /** Files outside the time window by their day folder, not read. */
+  /** Folders (and files named directly) outside the time window, not opened. */
   outsideWindow: number;
   /** Paths that do not exist. */
   missing: string[];
@@ -99,13 +100,27 @@ function splitPath(path: string): string[] {
  */
 export function findLogFilesIn(paths: readonly string[], window?: TimeWindow): FoundLogFiles {
   const found: FoundLogFiles = { files: [], skipped: 0, outsideWindow: 0, missing: [] };
+  // Each file once, and each folder once, by real path: a symbolic link, an overlapping argument or a link
+  // loop must not count the same calls again.
   const seen = new Set<string>();
+  const visited = new Set<string>();
+  const real = (path: string) => {
+    try {
+      return realpathSync(path);
+    } catch {
+      return path;
+    }
+  };
   const add = (path: string, bytes: number) => {
-    if (seen.has(path)) return;
-    seen.add(path);
+    const key = real(path);
+    if (seen.has(key)) return;
+    seen.add(key);
     found.files.push({ path, bytes });
   };
   const walk = (folder: string, parts: string[]) => {
+    const key = real(folder);
+    if (visited.has(key)) return;
+    visited.add(key);
     let entries: Dirent[];
     try {
       entries = readdirSync(folder, { withFileTypes: true });
@@ -130,7 +145,8 @@ export function findLogFilesIn(paths: readonly string[], window?: TimeWindow): F
         if (entry.name === "node_modules" || entry.name === ".git") continue;
         const childParts = [...parts, entry.name];
         if (!folderMayHoldWindow(childParts, window)) {
-          found.outsideWindow += countFiles(path);
+          // Not opened at all: an organization trail over years has millions of folders outside a window.
+          found.outsideWindow++;
           continue;
         }
         if (SKIPPED_SERVICE_FOLDERS.has(entry.name)) {
@@ -166,7 +182,7 @@ export function findLogFilesIn(paths: readonly string[], window?: TimeWindow): F
       found.skipped += stats.isDirectory() ? countFiles(path) : 1;
     } else if (stats.isDirectory()) {
       if (folderMayHoldWindow(parts, window)) walk(path, parts);
-      else found.outsideWindow += countFiles(path);
+      else found.outsideWindow++;
     } else if (!folderMayHoldWindow(parts.slice(0, -1), window)) {
       found.outsideWindow++;
     } else {
@@ -242,7 +258,8 @@ export class UsageAggregator {
     const r = record as Record<string, unknown>;
     if (r["eventSource"] !== "kms.amazonaws.com") return false;
     const eventTime = typeof r["eventTime"] === "string" ? r["eventTime"] : "";
-    const ms = Date.parse(eventTime);
+    // CloudTrail writes UTC ("…Z"); a time without a zone is read as UTC too, never in the machine's zone (as Athena reads it).
+    const ms = Date.parse(/(Z|[+-]\d\d:?\d\d)$/i.test(eventTime) || !eventTime.includes("T") ? eventTime : `${eventTime}Z`);
     if (window && (window.start !== undefined || window.end !== undefined)) {
       if (Number.isNaN(ms)) return false;
       if (window.start !== undefined && ms < window.start) return false;

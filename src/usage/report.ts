@@ -57,6 +57,17 @@ function table(title: string, header: string[], rows: string[][], limit = 20): s
   return `${title}\n${line(header)}\n${shown.map(line).join("\n")}${more}\n`;
 }
 
+function setsBy(rows: readonly UsageRow[], keyOf: (row: UsageRow) => string, valueOf: (row: UsageRow) => string): Map<string, Set<string>> {
+  const sets = new Map<string, Set<string>>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    let set = sets.get(key);
+    if (!set) sets.set(key, (set = new Set()));
+    set.add(valueOf(row));
+  }
+  return sets;
+}
+
 export interface UsageReportOptions {
   /** The time window asked for (--start, --end), shown in the heading. */
   start?: Date;
@@ -75,10 +86,13 @@ export function formatUsageReport(facts: UsageFacts, options: UsageReportOptions
   const failedTotal = failed.reduce((n, r) => n + r.count, 0);
   const first = rows.reduce<string | undefined>((m, r) => (m === undefined || r.firstTime < m ? r.firstTime : m), undefined);
   const last = rows.reduce<string | undefined>((m, r) => (m === undefined || r.lastTime > m ? r.lastTime : m), undefined);
+  // The sets the tables list per group, computed in one pass (a scan per group is quadratic in principals).
+  const ownersOf = setsBy(cross, (r) => r.callerAccount, (r) => r.keyOwnerAccount);
+  const codesOf = setsBy(failed, (r) => r.callerArn || r.callerPrincipal, (r) => r.errorCode ?? "");
   const window = options.start || options.end ? `window ${options.start?.toISOString() ?? "…"} to ${options.end?.toISOString() ?? "…"}; ` : "";
   const parts: string[] = [];
   parts.push(
-    `KMS usage: ${number(total)} calls (${number(facts.records)} KMS records in ${number(facts.files)} log files; ${window}events from ${first ?? "-"} to ${last ?? "-"})\n` +
+    `KMS usage: ${number(total)} calls (${number(facts.records)} KMS records${facts.files > 0 ? ` in ${number(facts.files)} log file${facts.files === 1 ? "" : "s"}` : ""}; ${window}events from ${first ?? "-"} to ${last ?? "-"})\n` +
       `  cross-account: ${number(crossTotal)} (${percent(crossTotal, total)}); failed: ${number(failedTotal)} (${percent(failedTotal, total)})\n`,
   );
 
@@ -86,10 +100,7 @@ export function formatUsageReport(facts: UsageFacts, options: UsageReportOptions
     table(
       "Cross-account calls by caller account",
       ["caller account", "calls", "share", "failed", "via S3", "keys of"],
-      groupBy(cross, (r) => r.callerAccount, (r) => r.keyOwnerAccount).map((g) => {
-        const owners = [...new Set(cross.filter((r) => r.callerAccount === g.label).map((r) => r.keyOwnerAccount))].sort().join(" ");
-        return [g.label, number(g.calls), percent(g.calls, crossTotal), number(g.failed), percent(g.viaS3, g.calls), owners];
-      }),
+      groupBy(cross, (r) => r.callerAccount, (r) => r.keyOwnerAccount).map((g) => [g.label, number(g.calls), percent(g.calls, crossTotal), number(g.failed), percent(g.viaS3, g.calls), [...(ownersOf.get(g.label) ?? [])].sort().join(" ")]),
       limit,
     ),
   );
@@ -129,10 +140,7 @@ export function formatUsageReport(facts: UsageFacts, options: UsageReportOptions
     table(
       "Failed calls by caller",
       ["principal", "account", "calls", "share of failed", "error codes"],
-      groupBy(failed, (r) => r.callerArn || r.callerPrincipal, (r) => r.callerAccount).map((g) => {
-        const codes = [...new Set(failed.filter((r) => (r.callerArn || r.callerPrincipal) === g.label).map((r) => r.errorCode))].sort().join(" ");
-        return [g.label, g.detail ?? "", number(g.calls), percent(g.calls, failedTotal), codes];
-      }),
+      groupBy(failed, (r) => r.callerArn || r.callerPrincipal, (r) => r.callerAccount).map((g) => [g.label, g.detail ?? "", number(g.calls), percent(g.calls, failedTotal), [...(codesOf.get(g.label) ?? [])].sort().join(" ")]),
       limit,
     ),
   );

@@ -98,8 +98,9 @@ describe("kmslint usage", () => {
     writeFileSync(join(bad, "broken.json"), '{"Records": [{"eventSource": "kms.amazonaws.com",');
     const r = kmslint(["usage", "--format", "json", "--no-progress", bad]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/truncated\.json\.gz: .*; skipped\.\n/);
-    expect(r.stderr).toMatch(/broken\.json: .*; skipped\.\n/);
+    expect(r.stderr).toMatch(/truncated\.json\.gz: truncated gzip .*skipped.*\.\n/);
+    expect(r.stderr).toMatch(/broken\.json: malformed JSON .*skipped\.\n/);
+    expect(r.stderr).not.toMatch(/skipped.*skipped/);
     const facts = JSON.parse(r.stdout) as UsageFacts & { problems: { file: string }[] };
     expect(facts.files).toBe(1);
     expect(facts.problems.map((p) => p.file.split("/").pop()).sort()).toEqual(["broken.json", "truncated.json.gz"]);
@@ -186,5 +187,25 @@ describe("kmslint usage", () => {
     } finally {
       await fake.close();
     }
+  });
+
+  it("review regressions: a file reached twice counts once; nothing readable is exit 2; csv sends findings to stderr; -o - is stdout", () => {
+    const once = JSON.parse(kmslint(["usage", "--format", "json", "--no-progress", trail.files[0]!]).stdout) as UsageFacts;
+    const twice = JSON.parse(kmslint(["usage", "--format", "json", "--no-progress", trail.files[0]!, trail.files[0]!.replace(/\/([^/]+)$/, "//$1"), join(dir, "logs")]).stdout) as UsageFacts;
+    expect(twice.records).toBe(trail.facts.records);
+    expect(once.records).toBeLessThan(twice.records);
+
+    const bad = mkdtempSync(join(tmpdir(), "kmslint-usage-none-"));
+    writeFileSync(join(bad, "broken.json"), "{");
+    const none = kmslint(["usage", "--no-progress", bad]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/kmslint: no log file could be read \(1 file was named above\)\n$/);
+    rmSync(bad, { recursive: true, force: true });
+
+    const csv = kmslint(["usage", "--format", "csv", "--no-progress", "-o", "-", "--max-warnings", "0", "--account", trail.accounts[0]!, "--policies", join(dir, "key-policy.json"), join(dir, "logs")]);
+    expect(csv.code).toBe(1);
+    expect(csv.stdout.split("\r\n")[0]).toBe("callerAccount,callerPrincipal,callerArn,keyArn,keyOwnerAccount,eventName,viaS3,errorCode,count,firstTime,lastTime");
+    expect(csv.stderr).toContain("unused-cross-account-grant");
+    expect(csv.stderr).toMatch(/5:61/);
   });
 });

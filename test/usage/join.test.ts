@@ -409,3 +409,44 @@ describe("the trust context", () => {
     expect(raised.results[0]!.errorCount).toBe(1);
   });
 });
+
+describe("review regressions", () => {
+  it("a template's own account (${AWS::AccountId} without --account) is not an owner: the policy cannot be matched", async () => {
+    const template = `AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      EnableKeyRotation: true
+      KeyPolicy:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal:
+              AWS: !Sub arn:aws:iam::\${AWS::AccountId}:root
+            Action: kms:*
+            Resource: "*"
+          - Effect: Allow
+            Principal:
+              AWS: arn:aws:iam::${PARTNER}:root
+            Action: kms:Decrypt
+            Resource: "*"
+`;
+    const path = write("stack.yaml", template);
+    const policies = await policiesFromFiles([path], { trustedAccounts: [] });
+    const { results } = joinUsage(facts([row({})]), policies, { window: {} });
+    expect(found(results).map((f) => [f.ruleId, f.level])).toEqual([["unused-cross-account-grant", "info"]]);
+    expect(messages(results)[0]).toMatch(/--account/);
+    expect(messages(results)[0]).not.toContain("000000000000");
+  });
+
+  it("denied-caller reads a grant of kms:ReEncrypt* as granting the ReEncrypt event", async () => {
+    const reencrypt = { Sid: "ReEncrypt", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${PARTNER}:root` }, Action: "kms:ReEncrypt*", Resource: "*" };
+    const path = write("reencrypt.json", JSON.stringify({ Version: "2012-10-17", Statement: [statements.root, reencrypt] }, null, 2));
+    const policies = await policiesFromFiles([path], TRUST);
+    const { results } = joinUsage(facts([partnerRow({ eventName: "ReEncrypt", errorCode: "AccessDeniedException", count: 3 })]), policies, { window: {} });
+    const denied = messages(results, "denied-caller");
+    expect(denied).toHaveLength(1);
+    expect(denied[0]).not.toMatch(/does not grant account/);
+  });
+});
