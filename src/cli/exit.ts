@@ -1,4 +1,6 @@
 /** What every command shares: its output streams, usage errors and exit codes (DESIGN.md "Output contract"). */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
 
 export interface Io {
   stdout: (text: string) => void;
@@ -26,4 +28,23 @@ export function exitCode(sum: { errors: number; warnings: number }, options: { e
     return EXIT_FINDINGS;
   }
   return EXIT_OK;
+}
+
+/**
+ * Writes a report to stdout, or to --output FILE (its folder created; "-" is stdout). Returns the file as
+ * shown to the user (relative to the current folder), or undefined for stdout.
+ */
+export function writeReport(text: string, output: string | undefined, io: Io): string | undefined {
+  if (output === undefined || output === "-") {
+    io.stdout(text);
+    return undefined;
+  }
+  const target = resolve(output);
+  try {
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, text);
+  } catch (error) {
+    throw new UsageError(`cannot write --output ${output}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  return relative(process.cwd(), target) || target;
 }

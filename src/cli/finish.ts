@@ -4,13 +4,11 @@
  * format on stdout or in --output FILE. The SARIF and GitHub formatters and the pretty formatter are loaded
  * only when used.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
 import { applyBaseline, BaselineError, readBaseline, writeBaseline } from "../engine/baseline.js";
 import type { LoadedConfig } from "../engine/config.js";
 import { applySuppressions, type SuppressionScope } from "../engine/suppressions.js";
 import { applyQuiet, totals, type LintMessage, type LintResult, type Totals } from "../report/results.js";
-import { exitCode, UsageError, type Io } from "./exit.js";
+import { exitCode, UsageError, writeReport, type Io } from "./exit.js";
 
 export const REPORT_FORMATS = ["pretty", "json", "sarif", "github"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -84,22 +82,12 @@ export async function finishResults(lintResults: LintResult[], options: FinishOp
     }
     default: {
       const { formatPretty } = await import("../report/pretty.js");
-      text = await formatPretty(results, { ...sum, skipped: 0 }, summaryText, { color: options.output === undefined });
+      text = await formatPretty(results, { ...sum, skipped: 0 }, summaryText, { color: options.output === undefined || options.output === "-" });
     }
   }
 
-  if (options.output !== undefined) {
-    const target = resolve(options.output);
-    try {
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, text);
-    } catch (error) {
-      throw new UsageError(`cannot write --output ${options.output}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-    }
-    io.stderr(`${summaryText} Report: ${relative(process.cwd(), target) || target}.\n`);
-  } else {
-    io.stdout(text);
-  }
+  const file = writeReport(text, options.output, io);
+  if (file !== undefined) io.stderr(`${summaryText} Report: ${file}.\n`);
   if (written) io.stderr(`${written}\n`);
   return exitCode(sum, options, io);
 }

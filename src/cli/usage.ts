@@ -4,14 +4,13 @@
  * a live audit), reports cross-account grants nobody used, callers that keep being denied, and usage by
  * accounts no statement names.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
+import { existsSync } from "node:fs";
 import { ConfigError, ConfigResolver, loadConfigFile, ruleSettings } from "../engine/config.js";
 import type { TrustContext } from "../engine/rule.js";
 import { isAccountId, isOrgId } from "../model/arn.js";
 import { totals, type LintResult } from "../report/results.js";
 import type { UsageFacts, UsageFileProblem } from "../usage/facts.js";
-import { EXIT_OK, EXIT_USAGE, exitCode, UsageError, type Io } from "./exit.js";
+import { EXIT_OK, EXIT_USAGE, exitCode, UsageError, writeReport, type Io } from "./exit.js";
 
 export const USAGE_FORMATS = ["pretty", "json", "csv"] as const;
 export type UsageFormat = (typeof USAGE_FORMATS)[number];
@@ -169,20 +168,8 @@ async function usage(paths: readonly string[], options: UsageCommandOptions, io:
     const sum = totals(findings);
     io.stderr(await formatPretty(findings, { ...sum, skipped: 0 }, `kmslint usage: ${sum.warnings} warning${sum.warnings === 1 ? "" : "s"}${sum.infos > 0 ? `, ${sum.infos} info` : ""} against the key policies.`, { color: false }));
   }
-  if (options.output === "-") {
-    io.stdout(text);
-  } else if (options.output !== undefined) {
-    const target = resolve(options.output);
-    try {
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, text);
-    } catch (error) {
-      throw new UsageError(`cannot write --output ${options.output}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-    }
-    io.stderr(`kmslint usage: report written to ${relative(process.cwd(), target) || target}.\n`);
-  } else {
-    io.stdout(text);
-  }
+  const file = writeReport(text, options.output, io);
+  if (file !== undefined) io.stderr(`kmslint usage: report written to ${file}.\n`);
   return exitCode(totals(findings), options, io);
 }
 

@@ -23,7 +23,7 @@
  */
 import type { Call } from "./call.js";
 import type { AccountState, AnalyzerRecord, FindingRecord } from "./state.js";
-import { ServiceError, type Reply } from "./wire.js";
+import { jsonBody, ServiceError, type Reply } from "./wire.js";
 
 export function accessAnalyzerCall(state: AccountState, region: string, method: string, url: string, body: string, pageSize: number | undefined): Call {
   const queryAt = url.indexOf("?");
@@ -47,12 +47,8 @@ export function accessAnalyzerCall(state: AccountState, region: string, method: 
       throw new ServiceError("UnknownOperationException", `Unknown operation ${method} ${path}`, 404);
     });
   }
-  let input: Record<string, unknown>;
-  try {
-    const parsed: unknown = body.length === 0 ? {} : JSON.parse(body);
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
-    input = parsed as Record<string, unknown>;
-  } catch {
+  const input = jsonBody(body);
+  if (!input) {
     return call(operation, () => {
       throw new ServiceError("SerializationException", "The request body is not a JSON object.");
     });

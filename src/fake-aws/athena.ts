@@ -19,7 +19,7 @@
  * does not have, ends FAILED as Athena would.
  */
 import type { Call } from "./call.js";
-import { jsonReply, ServiceError, type Reply } from "./wire.js";
+import { jsonBody, jsonReply, ServiceError, type Reply } from "./wire.js";
 
 /** A CloudTrail record as in a log file's `Records` (AWS's field names: eventTime, userIdentity, resources[].ARN, …). */
 export type CloudTrailRecord = Record<string, unknown>;
@@ -100,12 +100,8 @@ const TARGET_PREFIX = "AmazonAthena.";
 
 export function athenaCall(state: AthenaState, target: string | undefined, body: string, pageSize: number | undefined): Call {
   const operation = target?.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : (target ?? "");
-  let input: Record<string, unknown>;
-  try {
-    const parsed: unknown = body.length === 0 ? {} : JSON.parse(body);
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
-    input = parsed as Record<string, unknown>;
-  } catch {
+  const input = jsonBody(body);
+  if (!input) {
     return {
       service: "athena",
       operation,

@@ -7,19 +7,15 @@
  */
 import type { Call } from "./call.js";
 import { createManagedKey, keyPolicyText, regionState, type AccountState, type KeyRecord, type RegionState } from "./state.js";
-import { epochSeconds, jsonReply, ServiceError, type Reply } from "./wire.js";
+import { epochSeconds, jsonBody, jsonReply, ServiceError, type Reply } from "./wire.js";
 
 const TARGET_PREFIX = "TrentService.";
 
 /** The call a KMS request makes, read from its target header and JSON body. */
 export function kmsCall(state: AccountState, region: string, target: string | undefined, body: string, pageSize: number | undefined): Call {
   const operation = target?.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : (target ?? "");
-  let input: Record<string, unknown>;
-  try {
-    const parsed: unknown = body.length === 0 ? {} : JSON.parse(body);
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
-    input = parsed as Record<string, unknown>;
-  } catch {
+  const input = jsonBody(body);
+  if (!input) {
     const answer = (): never => {
       throw new ServiceError("SerializationException", "Start of structure or map found where not expected.");
     };

@@ -43,6 +43,16 @@ export function newRequestId(): string {
   return randomUUID();
 }
 
+/** A JSON 1.1 or REST-JSON request body as an object (an empty body is {}), or undefined when it is not one. */
+export function jsonBody(body: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = body.length === 0 ? {} : JSON.parse(body);
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function jsonReply(body: unknown, status = 200): Reply {
   return { status, headers: { "content-type": JSON_1_1 }, body: typeof body === "string" ? body : JSON.stringify(body) };
 }

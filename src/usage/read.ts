@@ -24,7 +24,7 @@
 import { readdirSync, readFileSync, statSync, type Dirent, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import type { UsageFileProblem, UsageRow } from "./facts.js";
+import type { GROUP_FIELDS, UsageFileProblem, UsageRow } from "./facts.js";
 
 /** Files larger than this once uncompressed are a problem, not a crash (CloudTrail's are a few MB). */
 export const MAX_LOG_FILE_BYTES = 256 * 1024 * 1024;
@@ -216,15 +216,7 @@ function countFiles(folder: string): number {
  * split by who received them: `owner` counts copies received by the key's owner, `other` copies received by
  * another account (the caller's). The group's count is `plain + max(owner, other)`; see src/usage/aggregate.ts.
  */
-export interface GroupCounts {
-  callerAccount: string;
-  callerPrincipal: string;
-  callerArn: string;
-  keyArn: string;
-  keyOwnerAccount: string;
-  eventName: string;
-  viaS3: boolean;
-  errorCode: string | null;
+export interface GroupCounts extends Pick<UsageRow, (typeof GROUP_FIELDS)[number]> {
   /** Records without sharedEventID (delivered once). */
   plain: number;
   owner: number;
@@ -239,7 +231,7 @@ export interface GroupCounts {
 /** A GroupCounts as a flat array, to cross a thread cheaply. */
 export type GroupTuple = [string, string, string, string, string, string, boolean, string | null, number, number, number, number, number, string, string];
 
-export function groupKey(g: Pick<GroupCounts, "callerAccount" | "callerPrincipal" | "callerArn" | "keyArn" | "keyOwnerAccount" | "eventName" | "viaS3" | "errorCode">): string {
+export function groupKey(g: Pick<UsageRow, (typeof GROUP_FIELDS)[number]>): string {
   return `${g.callerAccount}\u0000${g.callerPrincipal}\u0000${g.callerArn}\u0000${g.keyArn}\u0000${g.keyOwnerAccount}\u0000${g.eventName}\u0000${g.viaS3 ? 1 : 0}\u0000${g.errorCode === null ? "\u0001" : `s${g.errorCode}`}`;
 }
 
